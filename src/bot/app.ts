@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { App, type AuthorizeResult } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { boltLogger } from "./bolt-logger.js";
+import { safeRoute } from "./http.js";
+
+export interface Route {
+  path: string;
+  method: "GET" | "POST";
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+export interface SlackAppOptions {
+  config: Config;
+  logger: Logger;
+  routes: Route[];
+}
+
+/** Slack calls made while a person waits (modals, ephemeral replies) fail fast instead of queueing. */
+export const INTERACTIVE_CLIENT_OPTIONS = {
+  rejectRateLimitedCalls: true,
+  retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
+  timeout: 5000,
+} as const;
+
+/**
+ * The Bolt app on one port: `/slack/events` for Slack, custom routes for the rest. Bolt 5 runs `auth.test`
+ * once at construction and caches a failure until restart (design §10), so `authorize` does it lazily and
+ * caches only a success.
+ */
+export function createSlackApp({ config, logger, routes }: SlackAppOptions): App {
+  const authClient = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    logger: boltLogger(logger, "slack-auth"),
+    ...INTERACTIVE_CLIENT_OPTIONS,
+  });
+  let cached: AuthorizeResult | undefined;
+  let pending: Promise<AuthorizeResult> | undefined;
+  const authorize = async (): Promise<AuthorizeResult> => {
+    if (cached) return cached;
+    pending ??= authClient.auth
+      .test()
+      .then((result) => {
+        cached = {
+          botToken: config.slack.botToken,
+          botId: result.bot_id,
+          botUserId: result.user_id,
+          teamId: result.team_id,
+        };
+        return cached;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+
+  const customRoutes = routes.map((route) => ({
+    path: route.path,
+    method: [route.method],
+    handler: safeRoute(route.handler, logger),
+  }));
+  const common = {
+    authorize,
+    logger: boltLogger(logger),
+    clientOptions: { slackApiUrl: config.slack.apiUrl, ...INTERACTIVE_CLIENT_OPTIONS },
+    customRoutes,
+  };
+  if (config.slack.appToken) {
+    // Socket Mode: Slack traffic over a WebSocket; custom routes listen on installerOptions.port (design §10).
+    return new App({
+      ...common,
+      socketMode: true,
+      appToken: config.slack.appToken,
+      installerOptions: { port: config.port },
+    });
+  }
+  return new App({
+    ...common,
+    signingSecret: config.slack.signingSecret ?? "",
+    port: config.port,
+    processBeforeResponse: false,
+  });
+}

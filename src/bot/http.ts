@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../logger.js";
+
+/** Helpers for Bolt custom routes, which receive the raw, unread Node request. */
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`body larger than ${limit} bytes`);
+  }
+}
+
+/** Reads the raw body, refusing more than `limit` bytes without buffering them (the cap comes before HMAC). */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError(limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = "text/plain",
+): void {
+  res.writeHead(status, {
+    "content-type": `${contentType}; charset=utf-8`,
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * Bolt does not catch a rejected promise from a custom route (design §10): catch it here so a bug answers
+ * 500 in words instead of an unhandled rejection.
+ */
+export function safeRoute(
+  handler: RouteHandler,
+  logger: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      logger.error({ err: { message: (error as Error)?.message }, path: req.url }, "route failed");
+      sendJson(res, 500, { error: "internal error; see the bot's logs" });
+    });
+  };
+}

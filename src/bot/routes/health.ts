@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendJson } from "../http.js";
+
+export interface ReadinessCheck {
+  /** Resolves true when the database answers and every migration is applied. */
+  isReady(): Promise<boolean>;
+}
+
+/** Liveness: the process is up and its event loop answers. No I/O. */
+export async function healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, { status: "ok" });
+}
+
+export function makeReadyz(check: ReadinessCheck) {
+  return async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let ready = false;
+    try {
+      ready = await check.isReady();
+    } catch {
+      ready = false;
+    }
+    if (ready) sendJson(res, 200, { status: "ready" });
+    else sendJson(res, 503, { error: "database unreachable or not migrated" });
+  };
+}

@@ -1,0 +1,264 @@
+import { validate as validateCron } from "node-cron";
+
+/**
+ * The runtime contract of design §3, parsed once from an environment object (tests pass a literal) into a
+ * frozen, typed value. Every bad variable is collected so one message names them all.
+ */
+
+export type PendingReasonSla = Readonly<Record<string, number>> & { readonly default: number };
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    /** Absent only in Socket Mode. */
+    readonly signingSecret: string | undefined;
+    /** Present = Socket Mode. */
+    readonly appToken: string | undefined;
+    readonly channelId: string;
+    /** Slack user ids (U…/W…) and user-group ids (S…); empty = everyone may claim and resolve. */
+    readonly operators: readonly string[];
+    readonly apiUrl: string;
+  };
+  readonly peeker: {
+    readonly apiKey: string;
+    readonly sandbox: boolean;
+    readonly apiUrl: string;
+    /** Empty = poll-only mode: the webhook route answers 404 and reconciliation is the only source. */
+    readonly webhookSecrets: readonly string[];
+    readonly webhookToleranceSeconds: number;
+    readonly sequencerLoginEmail: string | undefined;
+    readonly sequencerLoginPassword: string | undefined;
+  };
+  /** Unset = embedded PostgreSQL under `dataDir/postgres`. */
+  readonly databaseUrl: string | undefined;
+  readonly port: number;
+  /** `undefined` = switched off with `off`. */
+  readonly reconcileCron: string | undefined;
+  readonly digestCron: string | undefined;
+  readonly digestTimezone: string;
+  /** Minutes an open action may wait before it counts as breached, per reason, with a `default`. */
+  readonly slaMinutes: PendingReasonSla;
+  readonly cardBacklogLimit: number;
+  readonly dataDir: string;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `The bot cannot start: ${problems.length} setting${problems.length === 1 ? " is" : "s are"} missing or invalid.\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nSet them in the environment or in a .env file (see .env.example).",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export const DEFAULT_SLA_MINUTES =
+  "update_nameservers=1440,replace_domain=240,profile_picture_not_accessible=240,default=240";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const required = (name: string, example: string): string => {
+    const value = read(name);
+    if (value === undefined) problems.push(`${name} is required (for example ${example}).`);
+    return value ?? "";
+  };
+  const matching = (name: string, value: string | undefined, pattern: RegExp, expected: string) => {
+    if (value !== undefined && value !== "" && !pattern.test(value)) {
+      problems.push(`${name} is malformed: expected ${expected}.`);
+    }
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${truncate(raw)}").`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const url = (name: string, fallback: string): string => {
+    const raw = read(name) ?? fallback;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("protocol");
+      return raw;
+    } catch {
+      problems.push(`${name} must be an http(s) URL such as ${fallback} (got "${truncate(raw)}").`);
+      return fallback;
+    }
+  };
+  const cron = (name: string, fallback: string): string | undefined => {
+    const raw = read(name) ?? fallback;
+    if (raw.toLowerCase() === "off") return undefined;
+    if (!validateCron(raw)) {
+      problems.push(
+        `${name} must be a cron expression such as "${fallback}" (a seconds field is allowed) or "off" (got "${truncate(raw)}").`,
+      );
+    }
+    return raw;
+  };
+
+  const botToken = required("SLACK_BOT_TOKEN", "xoxb-1234-5678-abc");
+  matching("SLACK_BOT_TOKEN", botToken, /^xoxb-[A-Za-z0-9-]+$/, "a bot token starting with xoxb-");
+  const appToken = read("SLACK_APP_TOKEN");
+  matching("SLACK_APP_TOKEN", appToken, /^xapp-[A-Za-z0-9-]+$/, "an app-level token starting with xapp-");
+  const signingSecret = read("SLACK_SIGNING_SECRET");
+  if (appToken === undefined && signingSecret === undefined) {
+    problems.push(
+      "SLACK_SIGNING_SECRET is required unless Socket Mode is used (set SLACK_APP_TOKEN=xapp-… for Socket Mode); find it under Basic Information → App Credentials.",
+    );
+  }
+  const channelId = required("SLACK_CHANNEL_ID", "C0123456789");
+  matching(
+    "SLACK_CHANNEL_ID",
+    channelId,
+    /^[CG][A-Z0-9]{6,}$/,
+    "a channel id such as C0123456789 (not a #name)",
+  );
+  const operators = list(read("SLACK_OPERATORS"));
+  const badOperators = operators.filter((id) => !/^[UWS][A-Z0-9]{6,}$/.test(id));
+  if (badOperators.length > 0) {
+    problems.push(
+      `SLACK_OPERATORS must list Slack user ids (U…/W…) and user-group ids (S…), comma separated (bad: ${badOperators.map(truncate).join(", ")}).`,
+    );
+  }
+  const slackApiUrl = ensureTrailingSlash(url("SLACK_API_URL", "https://slack.com/api/"));
+
+  const apiKey = required("PEEKER_API_KEY", "pk_test_…");
+  matching(
+    "PEEKER_API_KEY",
+    apiKey,
+    /^pk_(test|live)_[A-Za-z0-9_-]+$/,
+    "a key starting with pk_test_ or pk_live_",
+  );
+  const peekerApiUrl = url("PEEKER_API_URL", "https://api.peeker.ai/partner/v1").replace(/\/+$/, "");
+  const webhookSecrets = list(read("PEEKER_WEBHOOK_SECRET"));
+  const webhookToleranceSeconds = integer("PEEKER_WEBHOOK_TOLERANCE_SECONDS", 300, 1, 3600);
+  const sequencerLoginEmail = read("PEEKER_SEQUENCER_LOGIN_EMAIL");
+  matching("PEEKER_SEQUENCER_LOGIN_EMAIL", sequencerLoginEmail, /^[^\s@]+@[^\s@]+$/, "an email address");
+  const sequencerLoginPassword = read("PEEKER_SEQUENCER_LOGIN_PASSWORD");
+
+  const databaseUrl = read("DATABASE_URL");
+  matching(
+    "DATABASE_URL",
+    databaseUrl,
+    /^postgres(ql)?:\/\/.+/,
+    "a URL such as postgres://user:password@host:5432/db, or leave it unset for the embedded database",
+  );
+  const port = integer("PORT", 3000, 0, 65535);
+  const reconcileCron = cron("RECONCILE_CRON", "*/5 * * * *");
+  const digestCron = cron("DIGEST_CRON", "0 9 * * 1-5");
+  const digestTimezone = read("DIGEST_TIMEZONE") ?? "UTC";
+  if (!isTimeZone(digestTimezone)) {
+    problems.push(
+      `DIGEST_TIMEZONE must be an IANA time zone such as Europe/Paris (got "${truncate(digestTimezone)}").`,
+    );
+  }
+  const slaMinutes = parseSla(read("SLA_MINUTES") ?? DEFAULT_SLA_MINUTES, problems);
+  const cardBacklogLimit = integer("CARD_BACKLOG_LIMIT", 100, 1, 100_000);
+  const dataDir = read("DATA_DIR") ?? "./.data";
+  const logLevel = read("LOG_LEVEL") ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}.`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    slack: {
+      botToken,
+      signingSecret,
+      appToken,
+      channelId,
+      operators,
+      apiUrl: slackApiUrl,
+    },
+    peeker: {
+      apiKey,
+      sandbox: apiKey.startsWith("pk_test_"),
+      apiUrl: peekerApiUrl,
+      webhookSecrets,
+      webhookToleranceSeconds,
+      sequencerLoginEmail,
+      sequencerLoginPassword,
+    },
+    databaseUrl,
+    port,
+    reconcileCron,
+    digestCron,
+    digestTimezone,
+    slaMinutes,
+    cardBacklogLimit,
+    dataDir,
+    logLevel,
+  });
+}
+
+/** The values that must never reach a log line, an audit row or Slack; the log test greps for them. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.peeker.apiKey,
+    config.peeker.sequencerLoginPassword,
+    ...config.peeker.webhookSecrets,
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+function parseSla(raw: string, problems: string[]): PendingReasonSla {
+  const result: Record<string, number> = {};
+  for (const entry of list(raw)) {
+    const match = /^([a-z_]+)=(\d+)$/.exec(entry);
+    if (!match || Number(match[2]) < 1) {
+      problems.push(
+        `SLA_MINUTES must be reason=minutes pairs, comma separated, such as "${DEFAULT_SLA_MINUTES}" (bad entry "${truncate(entry)}").`,
+      );
+      continue;
+    }
+    result[match[1]!] = Number(match[2]);
+  }
+  return { default: 240, ...result };
+}
+
+function list(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ensureTrailingSlash(value: string): string {
+  return value.endsWith("/") ? value : `${value}/`;
+}
+
+/** Error messages quote what was given, shortened, so a pasted secret is never echoed whole. */
+function truncate(value: string): string {
+  return value.length > 24 ? `${value.slice(0, 12)}…` : value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "../../src/db/embedded.js";
+
+/** The bot as a real process (`node --import tsx src/cli.ts`), as `npm start` runs it. */
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+/** Every bot process started by the suite logs here; a test greps these files for secrets. */
+export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs");
+
+export interface BotProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  output(): string;
+  waitReady(timeoutMs?: number): Promise<number>;
+  waitExit(timeoutMs?: number): Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export async function spawnBot(
+  env: Record<string, string | undefined>,
+  options: { command?: string; name?: string; port?: number } = {},
+): Promise<BotProcess> {
+  const port = options.port ?? (await freePort());
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${options.name ?? "bot"}-${process.pid}-${Date.now()}-${port}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", options.command ?? "start"], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    log.write(chunk);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  exited.then(() => log.end());
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    port,
+    url,
+    logFile,
+    output: () => output,
+    async waitReady(timeoutMs = 30_000) {
+      const started = Date.now();
+      while (Date.now() - started < timeoutMs) {
+        if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}:\n${output}`);
+        try {
+          const response = await fetch(`${url}/readyz`);
+          if (response.status === 200) return Date.now() - started;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`bot not ready after ${timeoutMs} ms:\n${output}`);
+    },
+    async waitExit(timeoutMs = 15_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`bot did not exit within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    kill(signal = "SIGTERM") {
+      child.kill(signal);
+    },
+  };
+}
+
+/** A complete, valid environment for the bot; tests override what they need. */
+export function botEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    SLACK_BOT_TOKEN: "xoxb-test-canary-bot-token",
+    SLACK_SIGNING_SECRET: "canary-slack-signing-secret",
+    SLACK_CHANNEL_ID: "C0SUPPORT01",
+    SLACK_API_URL: "http://127.0.0.1:9/api/",
+    PEEKER_API_KEY: "pk_test_canary_api_key",
+    PEEKER_API_URL: "http://127.0.0.1:9/partner/v1",
+    PEEKER_WEBHOOK_SECRET: "whsec_canary_webhook_secret",
+    RECONCILE_CRON: "off",
+    DIGEST_CRON: "off",
+    ...overrides,
+  };
+}

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { type EmbeddedDatabase, startEmbeddedPostgres } from "../../src/db/embedded.js";
+import { migrate } from "../../src/db/migrate.js";
+import { silentLogger } from "../../src/logger.js";
+
+/**
+ * One database server for the whole run: the machine's when TEST_DATABASE_URL names it (an admin URL such as
+ * postgres://postgres@127.0.0.1:5432/postgres), otherwise an embedded PostgreSQL in a temporary folder. A
+ * migrated template database is built once; each test file clones it (test/support/db.ts).
+ */
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    dataDir = await mkdtemp(path.join(tmpdir(), "peeker-test-db-"));
+    embedded = await startEmbeddedPostgres({ dataDir, logger: silentLogger() });
+    adminUrl = embedded.adminUrl;
+  }
+  const templateDatabase = `peeker_template_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);
+  await admin.query(`CREATE DATABASE ${templateDatabase}`);
+  const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, templateDatabase), max: 1 });
+  await migrate(pool, silentLogger());
+  await pool.end();
+
+  project.provide("adminUrl", adminUrl);
+  project.provide("templateDatabase", templateDatabase);
+
+  return async () => {
+    // Databases a crashed test file left behind are dropped with the template.
+    const leftovers = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1",
+      [`peeker_t_${process.pid}_%`],
+    );
+    for (const row of leftovers.rows)
+      await admin.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
+    await admin.end();
+    await embedded?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["dist/**", "node_modules/**"],
+    // One database server for the whole run (embedded, or TEST_DATABASE_URL); each file clones a template.
+    globalSetup: ["test/support/global-setup.ts"],
+    // Files that do not share state run in parallel; 2 cores here, so 2 workers.
+    fileParallelism: true,
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+  },
+});
