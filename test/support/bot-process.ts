@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../../src/db/embedded.js";
 
 /** The bot as a real process (`node --import tsx src/cli.ts`), as `npm start` runs it. */
 
@@ -12,6 +12,7 @@ export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs");
 
 export interface BotProcess {
   readonly child: ChildProcess;
+  /** Known once the bot logged "bot started" (it binds PORT=0, so parallel test files never collide). */
   readonly port: number;
   readonly url: string;
   readonly logFile: string;
@@ -25,9 +26,12 @@ export async function spawnBot(
   env: Record<string, string | undefined>,
   options: { command?: string; name?: string; port?: number } = {},
 ): Promise<BotProcess> {
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? 0;
   mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `${options.name ?? "bot"}-${process.pid}-${Date.now()}-${port}.log`);
+  const logFile = path.join(
+    LOG_DIR,
+    `${options.name ?? "bot"}-${process.pid}-${randomBytes(4).toString("hex")}.log`,
+  );
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", options.command ?? "start"], {
     cwd: REPO_ROOT,
@@ -35,30 +39,38 @@ export async function spawnBot(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let boundPort = port;
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     log.write(chunk);
+    const started = /"port":(\d+),[^\n]*"msg":"bot started"/.exec(output);
+    if (boundPort === 0 && started) boundPort = Number(started[1]);
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   exited.then(() => log.end());
-  const url = `http://127.0.0.1:${port}`;
   return {
     child,
-    port,
-    url,
+    get port() {
+      return boundPort;
+    },
+    get url() {
+      return `http://127.0.0.1:${boundPort}`;
+    },
     logFile,
     output: () => output,
     async waitReady(timeoutMs = 30_000) {
       const started = Date.now();
       while (Date.now() - started < timeoutMs) {
         if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}:\n${output}`);
-        try {
-          const response = await fetch(`${url}/readyz`);
-          if (response.status === 200) return Date.now() - started;
-        } catch {
-          // not listening yet
+        if (boundPort !== 0) {
+          try {
+            const response = await fetch(`http://127.0.0.1:${boundPort}/readyz`);
+            if (response.status === 200) return Date.now() - started;
+          } catch {
+            // not listening yet
+          }
         }
         await new Promise((r) => setTimeout(r, 100));
       }
