@@ -1,13 +1,26 @@
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { createSlackApp, type Route } from "./bot/app.js";
+import { createCardPublisher } from "./bot/card-publisher.js";
 import { healthz, makeReadyz } from "./bot/routes/health.js";
+import { makeMetricsRoute } from "./bot/routes/metrics.js";
+import { makePeekerWebhookRoute } from "./bot/routes/peeker-webhooks.js";
+import { createSenderClient } from "./bot/slack-clients.js";
+import { createSlackSender } from "./bot/slack-sender.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.js";
 import { isMigrated, migrate } from "./db/migrate.js";
 import { type DatabaseHandle, openDatabase, redactDatabaseUrl } from "./db/pool.js";
+import { insertWebhookEvent } from "./db/webhook-events.repository.js";
+import { createInboxProcessor } from "./jobs/inbox-processor.js";
+import { createWorkerLoop } from "./jobs/worker-loop.js";
 import type { Logger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { PeekerClient } from "./peeker/client.js";
+import { processEvent } from "./pending/process-event.js";
 
 /**
  * The composition root (style §1): the only place that builds the pool, the Peeker client, the Bolt app and
@@ -55,14 +68,63 @@ export async function openMigratedDatabase(
 
 export async function startBot(config: Config, deps: BotDependencies): Promise<RunningBot> {
   const { logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const { database, embedded, latest } = await openMigratedDatabase(config, logger);
+  const { db, pool } = database;
+  const metrics = createMetrics();
+
+  const peeker = new PeekerClient({
+    apiKey: config.peeker.apiKey,
+    baseUrl: config.peeker.apiUrl,
+    logger: logger.child({ component: "peeker" }),
+    clock,
+    onCall: (info) =>
+      metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome }),
+  });
+  const publisher = createCardPublisher(config.slack.channelId);
+
+  const sender = createSlackSender({
+    db,
+    slack: createSenderClient(config, logger),
+    workerId,
+    logger: logger.child({ component: "slack-sender" }),
+    metrics,
+  });
+  const senderLoop = createWorkerLoop({ name: "slack-sender", logger, pollMs: 1000, tick: sender.tick });
+  const inbox = createInboxProcessor({
+    db,
+    workerId,
+    logger: logger.child({ component: "inbox" }),
+    metrics,
+    handle: async (event) => {
+      await processEvent(
+        { db, peeker, publisher, sandbox: config.peeker.sandbox, now: () => clock.now() },
+        event,
+      );
+      senderLoop.wake();
+    },
+  });
 
   const routes: Route[] = [
     { path: "/healthz", method: "GET", handler: healthz },
+    { path: "/readyz", method: "GET", handler: makeReadyz({ isReady: () => isMigrated(pool, latest) }) },
+    { path: "/metrics", method: "GET", handler: makeMetricsRoute(metrics, db) },
     {
-      path: "/readyz",
-      method: "GET",
-      handler: makeReadyz({ isReady: () => isMigrated(database.pool, latest) }),
+      path: "/peeker/webhooks",
+      method: "POST",
+      handler: makePeekerWebhookRoute({
+        intake: {
+          secrets: config.peeker.webhookSecrets,
+          toleranceSeconds: config.peeker.webhookToleranceSeconds,
+          nowSeconds: () => clock.now().getTime() / 1000,
+          insert: (event) => insertWebhookEvent(pool, event),
+          insertDeadlineMs: 4500,
+        },
+        logger,
+        metrics,
+        onAccepted: () => inbox.wake(),
+      }),
     },
   ];
   const app = createSlackApp({ config, logger, routes });
@@ -78,6 +140,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     })) as Server;
     port = (server.address() as AddressInfo).port;
   }
+  inbox.start();
+  senderLoop.start();
   logger.info(
     { port, socketMode: Boolean(config.slack.appToken), sandbox: config.peeker.sandbox },
     "bot started",
@@ -90,9 +154,13 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     stop() {
       stopping ??= (async () => {
         logger.info("stopping");
+        // Stop taking work first, then let the loops finish what they hold, then close in reverse order.
         await app
           .stop()
           .catch((error: Error) => logger.warn({ err: { message: error.message } }, "app stop"));
+        sender.stop();
+        await Promise.all([inbox.stop(), senderLoop.stop()]);
+        await peeker.close();
         await database.close();
         await embedded?.stop();
         logger.info("stopped");

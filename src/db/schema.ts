@@ -85,6 +85,7 @@ export interface SlackChannelsTable {
   next_send_at: DefaultedTimestamp;
   backlog_summary_ts: string | null;
   backlog_summary_hash: string | null;
+  paced_until: Timestamp | null;
   updated_at: DefaultedTimestamp;
 }
 

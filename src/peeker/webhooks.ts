@@ -255,7 +255,11 @@ export function parseWebhookEvent(rawBody: Buffer): ParseWebhookEventResult {
     return { ok: false, reason: "body is not valid JSON" };
   }
   if (!isObject(parsed)) return { ok: false, reason: "body is not a JSON object" };
+  return { ok: true, event: eventFromObject(parsed) };
+}
 
+/** The event view of a stored payload (the inbox keeps the parsed JSON object). */
+export function eventFromObject(parsed: Record<string, unknown>): WebhookEvent {
   const id = stringOrNull(parsed.id);
   const type = stringOrNull(parsed.type);
   const family = familyOfType(type);
@@ -265,18 +269,15 @@ export function parseWebhookEvent(rawBody: Buffer): ParseWebhookEventResult {
   const resource = isObject(nested) ? nested : data;
 
   return {
-    ok: true,
-    event: {
-      id,
-      type,
-      createdAt: stringOrNull(parsed.created_at),
-      family,
-      known: id !== null && type !== null && KNOWN_EVENT_TYPES.has(type),
-      resource,
-      resourceId: resource === null ? null : stringOrNull(resource.id),
-      status: resource === null ? null : stringOrNull(resource.status),
-      reason: resource === null ? null : reasonOf(resource),
-      raw: parsed,
-    },
+    id,
+    type,
+    createdAt: stringOrNull(parsed.created_at),
+    family,
+    known: id !== null && type !== null && KNOWN_EVENT_TYPES.has(type),
+    resource,
+    resourceId: resource === null ? null : stringOrNull(resource.id),
+    status: resource === null ? null : stringOrNull(resource.status),
+    reason: resource === null ? null : reasonOf(resource),
+    raw: parsed,
   };
 }

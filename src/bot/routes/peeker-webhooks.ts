@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../../logger.js";
+import type { Metrics } from "../../metrics.js";
+import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from "../../peeker/webhooks.js";
+import { acceptDelivery, type IntakeDeps } from "../../pending/intake.js";
+import { BodyTooLargeError, readRawBody, sendJson } from "../http.js";
+
+export interface PeekerWebhookRouteDeps {
+  intake: IntakeDeps;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called after an accepted event committed, to wake this process's inbox processor. */
+  onAccepted: () => void;
+}
+
+export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
+  const { logger, metrics } = deps;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const stopTimer = metrics.webhookSeconds.startTimer();
+    if (deps.intake.secrets.length === 0) {
+      metrics.webhooks.inc({ outcome: "rejected", reason: "poll_only" });
+      sendJson(res, 404, {
+        error: "webhooks are off: PEEKER_WEBHOOK_SECRET is unset, so the bot runs poll-only",
+      });
+      return;
+    }
+    let rawBody: Buffer;
+    try {
+      rawBody = await readRawBody(req, DEFAULT_MAX_WEBHOOK_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      metrics.webhooks.inc({ outcome: "rejected", reason: "body_too_large" });
+      logger.warn({ reason: "body_too_large" }, "webhook rejected");
+      res.setHeader("connection", "close");
+      sendJson(res, 413, { error: `body larger than ${DEFAULT_MAX_WEBHOOK_BODY_BYTES} bytes` });
+      return;
+    }
+    const answer = await acceptDelivery(deps.intake, req.headers, rawBody);
+    metrics.webhooks.inc({ outcome: answer.outcome, reason: answer.reason ?? "" });
+    if (answer.outcome === "rejected" || answer.outcome === "unavailable") {
+      logger.warn(
+        { status: answer.status, reason: answer.reason, eventId: answer.eventId },
+        "webhook not accepted",
+      );
+    }
+    sendJson(res, answer.status, answer.body);
+    stopTimer();
+    if (answer.outcome === "accepted") deps.onAccepted();
+  };
+}

@@ -1,0 +1,283 @@
+import { ErrorCode } from "@slack/web-api";
+import type { Kysely } from "kysely";
+import type { Random } from "../clock.js";
+import type { Database, SlackCardRow } from "../db/schema.js";
+import {
+  acquireChannelLease,
+  afterChannelSend,
+  channelsWithWork,
+  markCardPosting,
+  markCardRetry,
+  markCardSent,
+  markLineRetry,
+  markLineSending,
+  markLineSent,
+  nextOutboxItem,
+  type OutboxItem,
+  releaseChannelLease,
+} from "../db/slack-outbox.repository.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { CARD_EVENT_TYPE } from "./views/card-model.js";
+
+/**
+ * The Slack sender (design §5 "Slack sending"): works the outbox one channel at a time under that channel's
+ * lease, about one message per second, latest render wins, Retry-After honoured for that channel only. A post
+ * whose outcome is unknown (timeout, 5xx) is looked up by its metadata before it is ever posted again.
+ */
+
+export const THREAD_LINE_EVENT_TYPE = "peeker_thread_line";
+
+/** The Slack calls the sender makes; main.ts backs it with a WebClient of its own (design §10). */
+export interface SlackPoster {
+  postMessage(args: Record<string, unknown>): Promise<{ ts?: string }>;
+  update(args: Record<string, unknown>): Promise<unknown>;
+  history(args: {
+    channel: string;
+    limit: number;
+    include_all_metadata: boolean;
+  }): Promise<{ messages?: SlackMessage[] }>;
+  replies(args: { channel: string; ts: string; limit: number; include_all_metadata: boolean }): Promise<{
+    messages?: SlackMessage[];
+  }>;
+}
+
+export interface SlackMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+export interface SlackSenderOptions {
+  db: Kysely<Database>;
+  slack: SlackPoster;
+  workerId: string;
+  logger: Logger;
+  metrics: Metrics;
+  random?: Random;
+  /**
+   * Gap between two sends to a channel once Slack has rate-limited it, ms (default 1000: Slack's ~1 message/s
+   * per channel). Before any 429 cards go out as fast as they come, which Slack's burst allowance absorbs.
+   */
+  paceMs?: number;
+  /** How long a channel stays paced after its last 429, ms (default 5 min). */
+  pacedForMs?: number;
+  leaseSeconds?: number;
+  /** Most sends per channel before the lease is given back, so other replicas get a turn. */
+  maxSendsPerLease?: number;
+}
+
+type Outcome =
+  | { kind: "ok" }
+  | { kind: "rate_limited"; retryAfterMs: number }
+  | { kind: "failed"; error: string; outcomeKnown: boolean; notFound?: boolean };
+
+export function createSlackSender(options: SlackSenderOptions) {
+  const { db, slack, workerId, logger, metrics } = options;
+  const paceMs = options.paceMs ?? 1000;
+  const pacedForMs = options.pacedForMs ?? 5 * 60 * 1000;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const maxSends = options.maxSendsPerLease ?? 60;
+  const random = options.random ?? Math.random;
+  let stopping = false;
+
+  const call = async <T>(method: string, run: () => Promise<T>): Promise<{ value?: T; outcome: Outcome }> => {
+    try {
+      const value = await run();
+      metrics.slackCalls.inc({ method, outcome: "ok" });
+      return { value, outcome: { kind: "ok" } };
+    } catch (error) {
+      const outcome = classify(error);
+      metrics.slackCalls.inc({ method, outcome: outcomeLabel(outcome) });
+      if (outcome.kind === "rate_limited") metrics.slackRateLimited.inc({ method });
+      return { outcome };
+    }
+  };
+
+  /** A card already in the channel under this key (an earlier post whose answer never arrived). */
+  const findPostedCard = async (
+    channel: string,
+    cardKey: string,
+  ): Promise<{ ts?: string; outcome: Outcome }> => {
+    const { value, outcome } = await call("conversations.history", () =>
+      slack.history({ channel, limit: 200, include_all_metadata: true }),
+    );
+    const ts = value?.messages?.find(
+      (m) => m.metadata?.event_type === CARD_EVENT_TYPE && m.metadata.event_payload?.card_key === cardKey,
+    )?.ts;
+    return ts ? { ts, outcome } : { outcome };
+  };
+
+  const sendCard = async (channel: string, card: SlackCardRow, cardKey: string): Promise<Outcome> => {
+    const message = {
+      channel,
+      text: card.desired_text,
+      blocks: card.desired_blocks,
+      metadata: card.desired_metadata,
+    };
+    if (card.ts) {
+      const { outcome } = await call("chat.update", () => slack.update({ ...message, ts: card.ts }));
+      if (outcome.kind === "ok") {
+        await markCardSent(db, card.pending_action_id, card.ts, card.desired_hash);
+        metrics.cards.inc({ action: "edited" });
+      }
+      return outcome;
+    }
+    if (card.state === "posting") {
+      const { ts, outcome } = await findPostedCard(channel, cardKey);
+      // Without an answer we cannot know whether the card exists: never post blind.
+      if (outcome.kind !== "ok")
+        return outcome.kind === "failed" ? { ...outcome, outcomeKnown: false } : outcome;
+      if (ts) {
+        // Found: adopt it. Its content is unknown, so the next pass edits it to the desired render.
+        await markCardSent(db, card.pending_action_id, ts, null);
+        logger.info({ cardKey, ts }, "earlier post found by metadata; not posting again");
+        return { kind: "ok" };
+      }
+    }
+    await markCardPosting(db, card.pending_action_id);
+    const { value, outcome } = await call("chat.postMessage", () =>
+      slack.postMessage({ ...message, unfurl_links: false, unfurl_media: false }),
+    );
+    if (outcome.kind === "ok" && value?.ts) {
+      await markCardSent(db, card.pending_action_id, value.ts, card.desired_hash);
+      metrics.cards.inc({ action: "posted" });
+    }
+    return outcome;
+  };
+
+  const sendLine = async (channel: string, item: Extract<OutboxItem, { kind: "line" }>): Promise<Outcome> => {
+    const { line, threadTs } = item;
+    if (line.state === "sending") {
+      const { value, outcome } = await call("conversations.replies", () =>
+        slack.replies({ channel, ts: threadTs, limit: 200, include_all_metadata: true }),
+      );
+      if (outcome.kind !== "ok") return outcome;
+      const found = value?.messages?.find(
+        (m) =>
+          m.metadata?.event_type === THREAD_LINE_EVENT_TYPE && m.metadata.event_payload?.line_id === line.id,
+      );
+      if (found?.ts) {
+        await markLineSent(db, line.id, found.ts);
+        return { kind: "ok" };
+      }
+    }
+    await markLineSending(db, line.id);
+    const { value, outcome } = await call("chat.postMessage", () =>
+      slack.postMessage({
+        channel,
+        thread_ts: threadTs,
+        text: line.text,
+        // Quiet: never broadcast to the channel (the noise users complain about most).
+        reply_broadcast: false,
+        unfurl_links: false,
+        unfurl_media: false,
+        metadata: { event_type: THREAD_LINE_EVENT_TYPE, event_payload: { line_id: line.id } },
+      }),
+    );
+    if (outcome.kind === "ok" && value?.ts) await markLineSent(db, line.id, value.ts);
+    return outcome;
+  };
+
+  const drainChannel = async (channel: string): Promise<number> => {
+    const lease = await acquireChannelLease(db, channel, workerId, leaseSeconds);
+    if (!lease) return 0;
+    let sent = 0;
+    try {
+      let nextSendAt = Date.now() + lease.waitMs;
+      while (!stopping && sent < maxSends) {
+        const wait = nextSendAt - Date.now();
+        if (wait > 0) {
+          // A long Retry-After: give the lease back rather than sit on it; the outbox keeps the work.
+          if (wait > 5000) break;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+        const item = await nextOutboxItem(db, channel);
+        if (!item) break;
+        const outcome =
+          item.kind === "card"
+            ? await sendCard(channel, item.card, item.cardKey)
+            : await sendLine(channel, item);
+        sent++;
+        if (outcome.kind === "rate_limited") {
+          logger.warn(
+            { channel, retryAfterMs: outcome.retryAfterMs },
+            "Slack rate limit; waiting for this channel only",
+          );
+        } else if (outcome.kind === "failed") {
+          await recordFailure(item, outcome);
+        }
+        const retryAfterMs = outcome.kind === "rate_limited" ? outcome.retryAfterMs : undefined;
+        const waitMs = await afterChannelSend(db, channel, workerId, {
+          retryAfterMs,
+          pacedGapMs: paceMs,
+          pacedForMs,
+        });
+        nextSendAt = Date.now() + waitMs;
+      }
+    } finally {
+      await releaseChannelLease(db, channel, workerId).catch(() => {});
+    }
+    return sent;
+  };
+
+  const recordFailure = async (item: OutboxItem, outcome: Extract<Outcome, { kind: "failed" }>) => {
+    const attempts = item.kind === "card" ? item.card.attempts : item.line.attempts;
+    const delayMs = Math.min(1000 * 2 ** attempts, 10 * 60 * 1000) * (0.5 + random() / 2);
+    logger.warn(
+      { item: item.kind, error: outcome.error, outcomeKnown: outcome.outcomeKnown, delayMs },
+      "Slack send failed",
+    );
+    if (item.kind === "card") {
+      await markCardRetry(db, item.card.pending_action_id, {
+        delayMs,
+        error: outcome.error,
+        outcomeKnown: outcome.outcomeKnown,
+        countAttempt: true,
+        // Someone deleted the card: post it again rather than editing nothing forever.
+        forgetTs: outcome.notFound === true,
+      });
+    } else {
+      await markLineRetry(db, item.line.id, {
+        delayMs,
+        error: outcome.error,
+        outcomeKnown: outcome.outcomeKnown,
+        countAttempt: true,
+      });
+    }
+  };
+
+  return {
+    /** One pass over every channel with due work; resolves true when something was sent. */
+    async tick(): Promise<boolean> {
+      const channels = await channelsWithWork(db);
+      const sent = await Promise.all(channels.map((channel) => drainChannel(channel)));
+      return sent.some((n) => n > 0);
+    },
+    stop() {
+      stopping = true;
+    },
+  };
+}
+
+function classify(error: unknown): Outcome {
+  const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
+  switch (e?.code) {
+    case ErrorCode.RateLimitedError:
+      return { kind: "rate_limited", retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
+    case ErrorCode.PlatformError: {
+      const code = e.data?.error ?? "unknown_error";
+      // Slack answered: the call did not take effect.
+      return { kind: "failed", error: code, outcomeKnown: true, notFound: code === "message_not_found" };
+    }
+    case ErrorCode.HTTPError:
+      // A 5xx may or may not have posted: treat as unknown and look it up before posting again.
+      return { kind: "failed", error: `HTTP ${e.statusCode}`, outcomeKnown: (e.statusCode ?? 500) < 500 };
+    default:
+      return { kind: "failed", error: (error as Error)?.message ?? "request failed", outcomeKnown: false };
+  }
+}
+
+function outcomeLabel(outcome: Outcome): string {
+  if (outcome.kind === "failed") return outcome.outcomeKnown ? "error" : "unknown";
+  return outcome.kind;
+}

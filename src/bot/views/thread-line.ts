@@ -1,0 +1,67 @@
+import type { CardChange } from "../../pending/changes.js";
+import { clip, clipKeepingMentions, formatDuration, mention, mentionGroup } from "./format.js";
+
+const MAX_FREE_TEXT = 500;
+
+/**
+ * A quiet one-line thread reply. The sender posts it without `reply_broadcast`, so nothing reaches the channel;
+ * a nudge mentions people or user groups only, never @channel or @here.
+ */
+export type { CardChange };
+
+export function renderThreadLine(change: CardChange): string {
+  switch (change.kind) {
+    case "opened":
+      return "Card opened";
+    case "claimed":
+      return `Claimed by ${mention(change.by)}`;
+    case "unclaimed": {
+      const was =
+        change.previousClaimer && change.previousClaimer !== change.by
+          ? ` (was ${mention(change.previousClaimer)})`
+          : "";
+      return `Unclaimed by ${mention(change.by)}${was}`;
+    }
+    case "resolving":
+      return `${free(change.note)}, started by ${mention(change.by)}`;
+    case "reopened":
+      return `Back to open: ${free(change.why)}`;
+    case "customer_notified":
+      return `Customer notified by ${mention(change.by)} ${destination(change.to)}`;
+    case "resolved":
+      return resolvedLine(change);
+    case "nudge":
+      return nudgeLine(change);
+    case "error":
+      return `Failed: ${free(change.message)}${change.requestId ? ` (request ${clip(change.requestId, 80)})` : ""}`;
+    case "note":
+      return free(change.text);
+  }
+}
+
+function resolvedLine(change: Extract<CardChange, { kind: "resolved" }>): string {
+  const how = change.how ? `: ${free(change.how)}` : "";
+  switch (change.source) {
+    case "slack":
+      return `Resolved by ${mention(change.by)}${how}`;
+    case "peeker":
+      return `Resolved by Peeker${how}`;
+    case "reconcile":
+      return `Resolved outside Slack${how}`;
+  }
+}
+
+function nudgeLine(change: Extract<CardChange, { kind: "nudge" }>): string {
+  const who = [...change.users.map(mention), ...change.groups.map(mentionGroup)].join(" ");
+  const waited = `Still open after ${formatDuration(change.waitedMs)}, past its ${formatDuration(change.slaMs)} SLA`;
+  return who ? `${who} ${waited}` : waited;
+}
+
+function destination(to: { channel: string } | "thread"): string {
+  if (to === "thread") return "(message in this thread)";
+  return /^[CG][A-Z0-9]{2,}$/.test(to.channel) ? `in <#${to.channel}>` : `in ${clip(to.channel, 80)}`;
+}
+
+function free(text: string): string {
+  return clipKeepingMentions(text, MAX_FREE_TEXT);
+}

@@ -1,0 +1,258 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database, SlackCardRow } from "./schema.js";
+
+/** The Slack outbox (design §4): desired card renders, thread lines, and per-channel leases and pacing. */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface DesiredCard {
+  pendingActionId: string;
+  channel: string;
+  text: string;
+  blocks: unknown[];
+  metadata: Record<string, unknown>;
+  hash: string;
+}
+
+/** Records what the card should look like now; an unchanged render writes nothing, a changed one wakes the sender. */
+export async function upsertDesiredCard(db: Db, card: DesiredCard): Promise<void> {
+  await db
+    .insertInto("slack_cards")
+    .values({
+      pending_action_id: card.pendingActionId,
+      channel: card.channel,
+      desired_text: card.text,
+      desired_blocks: JSON.stringify(card.blocks),
+      desired_metadata: JSON.stringify(card.metadata),
+      desired_hash: card.hash,
+    })
+    .onConflict((oc) =>
+      oc
+        .column("pending_action_id")
+        .doUpdateSet({
+          desired_text: (eb) => eb.ref("excluded.desired_text"),
+          desired_blocks: (eb) => eb.ref("excluded.desired_blocks"),
+          desired_metadata: (eb) => eb.ref("excluded.desired_metadata"),
+          desired_hash: (eb) => eb.ref("excluded.desired_hash"),
+          desired_version: sql`slack_cards.desired_version + 1`,
+          next_attempt_at: sql`least(slack_cards.next_attempt_at, now())`,
+          updated_at: sql`now()`,
+        })
+        .where("slack_cards.desired_hash", "!=", (eb) => eb.ref("excluded.desired_hash")),
+    )
+    .execute();
+}
+
+export async function queueThreadLine(
+  db: Db,
+  line: { pendingActionId: string; channel: string; text: string },
+) {
+  await db
+    .insertInto("thread_lines")
+    .values({ pending_action_id: line.pendingActionId, channel: line.channel, text: line.text })
+    .execute();
+}
+
+/** Channels with something due: a card whose posted render differs from the desired one, or a thread line. */
+export async function channelsWithWork(db: Db): Promise<string[]> {
+  const result = await sql<{ channel: string }>`
+    SELECT channel FROM slack_cards
+     WHERE posted_hash IS DISTINCT FROM desired_hash AND NOT held AND next_attempt_at <= now()
+    UNION
+    SELECT l.channel FROM thread_lines l JOIN slack_cards c ON c.pending_action_id = l.pending_action_id
+     WHERE l.state <> 'sent' AND l.next_attempt_at <= now() AND c.ts IS NOT NULL`.execute(db);
+  return result.rows.map((r) => r.channel);
+}
+
+/**
+ * Takes the channel's sender lease when free or expired (one replica sends to a channel at a time, so posts are
+ * paced and ordered across replicas). Returns how long until the next send is allowed (ms, database clock), or
+ * undefined if another replica holds the lease.
+ */
+export async function acquireChannelLease(
+  db: Db,
+  channel: string,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<{ waitMs: number } | undefined> {
+  await db
+    .insertInto("slack_channels")
+    .values({ channel })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await db
+    .updateTable("slack_channels")
+    .set({ locked_by: workerId, locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where("channel", "=", channel)
+    .where((eb) =>
+      eb.or([
+        eb("locked_until", "is", null),
+        eb("locked_until", "<", sql<Date>`now()`),
+        eb("locked_by", "=", workerId),
+      ]),
+    )
+    .returning(
+      sql<number>`greatest(0, extract(epoch FROM next_send_at - now()) * 1000)::float8`.as("wait_ms"),
+    )
+    .executeTakeFirst();
+  return row ? { waitMs: row.wait_ms } : undefined;
+}
+
+export async function releaseChannelLease(db: Db, channel: string, workerId: string): Promise<void> {
+  await db
+    .updateTable("slack_channels")
+    .set({ locked_by: null, locked_until: null })
+    .where("channel", "=", channel)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+/**
+ * Pacing after a send: the next call to the channel waits `gapMs` (Slack's Retry-After after a 429). A 429 also
+ * puts the channel in paced mode (`pacedGapMs` between sends) for `pacedForMs`. Returns how long to wait, ms,
+ * measured on the database's clock so replicas with skewed clocks agree.
+ */
+export async function afterChannelSend(
+  db: Db,
+  channel: string,
+  workerId: string,
+  options: { retryAfterMs?: number; pacedGapMs: number; pacedForMs: number },
+): Promise<number> {
+  const retryAfter = options.retryAfterMs;
+  const row = await db
+    .updateTable("slack_channels")
+    .set({
+      paced_until:
+        retryAfter === undefined
+          ? sql`paced_until`
+          : sql`now() + make_interval(secs => ${(retryAfter + options.pacedForMs) / 1000})`,
+      next_send_at:
+        retryAfter === undefined
+          ? sql`now() + CASE WHEN paced_until > now() THEN make_interval(secs => ${options.pacedGapMs / 1000})
+                             ELSE interval '0' END`
+          : sql`now() + make_interval(secs => ${retryAfter / 1000})`,
+      locked_until: sql`greatest(locked_until, now() + interval '30 seconds')`,
+      updated_at: sql`now()`,
+    })
+    .where("channel", "=", channel)
+    .where("locked_by", "=", workerId)
+    .returning(
+      sql<number>`greatest(0, extract(epoch FROM next_send_at - now()) * 1000)::float8`.as("wait_ms"),
+    )
+    .executeTakeFirst();
+  return row?.wait_ms ?? options.pacedGapMs;
+}
+
+export type OutboxItem =
+  | { kind: "card"; card: SlackCardRow; cardKey: string }
+  | {
+      kind: "line";
+      line: { id: string; pending_action_id: string; text: string; state: string; attempts: number };
+      threadTs: string;
+    };
+
+/** The oldest due change of the channel: a card render, or a thread line whose card is already posted. */
+export async function nextOutboxItem(db: Db, channel: string): Promise<OutboxItem | undefined> {
+  const card = await db
+    .selectFrom("slack_cards as c")
+    .innerJoin("pending_actions as p", "p.id", "c.pending_action_id")
+    .selectAll("c")
+    .select("p.card_key")
+    .where("c.channel", "=", channel)
+    .where(sql<boolean>`c.posted_hash IS DISTINCT FROM c.desired_hash`)
+    .where("c.held", "=", false)
+    .where("c.next_attempt_at", "<=", sql<Date>`now()`)
+    .orderBy("c.updated_at")
+    .limit(1)
+    .executeTakeFirst();
+  const line = await db
+    .selectFrom("thread_lines as l")
+    .innerJoin("slack_cards as c", "c.pending_action_id", "l.pending_action_id")
+    .select(["l.id", "l.pending_action_id", "l.text", "l.state", "l.attempts", "l.created_at", "c.ts"])
+    .where("l.channel", "=", channel)
+    .where("l.state", "!=", "sent")
+    .where("l.next_attempt_at", "<=", sql<Date>`now()`)
+    .where("c.ts", "is not", null)
+    .orderBy("l.id")
+    .limit(1)
+    .executeTakeFirst();
+  if (card && (!line || card.updated_at <= line.created_at)) {
+    const { card_key, ...row } = card;
+    return { kind: "card", card: row, cardKey: card_key };
+  }
+  if (line?.ts) return { kind: "line", line, threadTs: line.ts };
+  return undefined;
+}
+
+export async function markCardPosting(db: Db, id: string): Promise<void> {
+  await db.updateTable("slack_cards").set({ state: "posting" }).where("pending_action_id", "=", id).execute();
+}
+
+export async function markCardSent(db: Db, id: string, ts: string, hash: string | null): Promise<void> {
+  await db
+    .updateTable("slack_cards")
+    .set({
+      ts,
+      posted_hash: hash,
+      posted_at: sql`now()`,
+      state: "posted",
+      attempts: 0,
+      last_error: null,
+    })
+    .where("pending_action_id", "=", id)
+    .execute();
+}
+
+/** A post whose outcome is known to have failed goes back to `to_post`; an unknown one stays `posting`. */
+export async function markCardRetry(
+  db: Db,
+  id: string,
+  options: {
+    delayMs: number;
+    error: string;
+    outcomeKnown: boolean;
+    countAttempt: boolean;
+    forgetTs?: boolean;
+  },
+): Promise<void> {
+  await db
+    .updateTable("slack_cards")
+    .set({
+      next_attempt_at: sql`now() + make_interval(secs => ${options.delayMs / 1000})`,
+      last_error: options.error,
+      ...(options.countAttempt ? { attempts: sql`attempts + 1` } : {}),
+      ...(options.outcomeKnown ? { state: sql`CASE WHEN ts IS NULL THEN 'to_post' ELSE 'posted' END` } : {}),
+      ...(options.forgetTs ? { ts: null, posted_hash: null, state: "to_post" as const } : {}),
+    })
+    .where("pending_action_id", "=", id)
+    .execute();
+}
+
+export async function markLineSending(db: Db, id: string): Promise<void> {
+  await db.updateTable("thread_lines").set({ state: "sending" }).where("id", "=", id).execute();
+}
+
+export async function markLineSent(db: Db, id: string, ts: string): Promise<void> {
+  await db
+    .updateTable("thread_lines")
+    .set({ state: "sent", ts, sent_at: sql`now()`, last_error: null })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function markLineRetry(
+  db: Db,
+  id: string,
+  options: { delayMs: number; error: string; outcomeKnown: boolean; countAttempt: boolean },
+): Promise<void> {
+  await db
+    .updateTable("thread_lines")
+    .set({
+      next_attempt_at: sql`now() + make_interval(secs => ${options.delayMs / 1000})`,
+      last_error: options.error,
+      ...(options.countAttempt ? { attempts: sql`attempts + 1` } : {}),
+      ...(options.outcomeKnown ? { state: "to_send" as const } : {}),
+    })
+    .where("id", "=", id)
+    .execute();
+}

@@ -1,0 +1,169 @@
+import { type Kysely, sql } from "kysely";
+import type pg from "pg";
+import type { Database } from "./schema.js";
+
+/** The inbox (design §5): one row per accepted delivery, also the processing queue. */
+
+export interface NewWebhookEvent {
+  eventId: string;
+  type: string | null;
+  /** Peeker-Timestamp, Unix seconds. */
+  timestamp: number;
+  /** The raw JSON body, stored as jsonb. */
+  rawBody: string;
+}
+
+/**
+ * The intake's only statement: insert, or notice the duplicate. A prepared statement on the bare pool, because
+ * this is the hot path of the webhook benchmark. Returns false for a duplicate event id.
+ */
+export async function insertWebhookEvent(pool: pg.Pool, event: NewWebhookEvent): Promise<boolean> {
+  const result = await pool.query({
+    name: "insert_webhook_event",
+    text: `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload)
+           VALUES ($1, $2, to_timestamp($3), $4::jsonb)
+           ON CONFLICT (event_id) DO NOTHING`,
+    values: [event.eventId, event.type, event.timestamp, event.rawBody],
+  });
+  return result.rowCount === 1;
+}
+
+export interface ClaimedEvent {
+  event_id: string;
+  type: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+  received_at: Date;
+}
+
+/**
+ * Claims due events for this worker with a lease. SKIP LOCKED lets replicas claim side by side; an expired
+ * lease (a dead worker) makes the row claimable again.
+ */
+export async function claimDueEvents(
+  db: Kysely<Database>,
+  workerId: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimedEvent[]> {
+  const result = await sql<ClaimedEvent>`
+    UPDATE webhook_events
+       SET locked_until = now() + make_interval(secs => ${leaseSeconds}),
+           locked_by = ${workerId},
+           attempts = attempts + 1
+     WHERE event_id IN (
+       SELECT event_id FROM webhook_events
+        WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+          AND (locked_until IS NULL OR locked_until < now())
+        ORDER BY next_attempt_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+    RETURNING event_id, type, payload, attempts, received_at`.execute(db);
+  return result.rows;
+}
+
+export async function renewEventLeases(
+  db: Kysely<Database>,
+  workerId: string,
+  eventIds: string[],
+  leaseSeconds: number,
+): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db
+    .updateTable("webhook_events")
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where("event_id", "in", eventIds)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+export async function markEventProcessed(
+  db: Kysely<Database>,
+  workerId: string,
+  eventId: string,
+): Promise<void> {
+  await db
+    .updateTable("webhook_events")
+    .set({ processed_at: sql`now()`, locked_until: null, locked_by: null, last_error: null })
+    .where("event_id", "=", eventId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+export async function scheduleEventRetry(
+  db: Kysely<Database>,
+  workerId: string,
+  eventId: string,
+  delayMs: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable("webhook_events")
+    .set({
+      next_attempt_at: sql`now() + make_interval(secs => ${delayMs / 1000})`,
+      locked_until: null,
+      locked_by: null,
+      last_error: error,
+    })
+    .where("event_id", "=", eventId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+export async function markEventFailed(
+  db: Kysely<Database>,
+  workerId: string,
+  eventId: string,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable("webhook_events")
+    .set({ failed_at: sql`now()`, locked_until: null, locked_by: null, last_error: error })
+    .where("event_id", "=", eventId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+/** An operator's retry from /peeker status: the event goes back to the queue with a fresh attempt count. */
+export async function retryFailedEvent(db: Kysely<Database>, eventId: string): Promise<boolean> {
+  const result = await db
+    .updateTable("webhook_events")
+    .set({ failed_at: null, attempts: 0, next_attempt_at: sql`now()`, last_error: null })
+    .where("event_id", "=", eventId)
+    .where("failed_at", "is not", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Processed events are kept 4 days (longer than Peeker's 24 h of retries, so a late retry is still a
+ * duplicate); failed ones 30 days so an operator can still retry them.
+ */
+export async function pruneWebhookEvents(db: Kysely<Database>): Promise<number> {
+  const result = await sql`
+    DELETE FROM webhook_events
+     WHERE (processed_at IS NOT NULL AND received_at < now() - interval '4 days')
+        OR (failed_at IS NOT NULL AND received_at < now() - interval '30 days')`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export interface InboxStats {
+  depth: number;
+  lagSeconds: number;
+  failed: number;
+}
+
+export async function inboxStats(db: Kysely<Database>): Promise<InboxStats> {
+  const result = await sql<{ depth: string; lag: number | null; failed: string }>`
+    SELECT
+      (SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND failed_at IS NULL) AS depth,
+      (SELECT extract(epoch FROM now() - min(received_at))::float8 FROM webhook_events
+        WHERE processed_at IS NULL AND failed_at IS NULL) AS lag,
+      (SELECT count(*) FROM webhook_events WHERE failed_at IS NOT NULL) AS failed`.execute(db);
+  const row = result.rows[0];
+  return {
+    depth: Number(row?.depth ?? 0),
+    lagSeconds: Math.max(0, row?.lag ?? 0),
+    failed: Number(row?.failed ?? 0),
+  };
+}

@@ -1,0 +1,136 @@
+import type { Kysely } from "kysely";
+import { HOUR, type Random } from "../clock.js";
+import type { Database } from "../db/schema.js";
+import {
+  type ClaimedEvent,
+  claimDueEvents,
+  markEventFailed,
+  markEventProcessed,
+  pruneWebhookEvents,
+  renewEventLeases,
+  scheduleEventRetry,
+} from "../db/webhook-events.repository.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { PeekerError } from "../peeker/errors.js";
+import { createWorkerLoop, type WorkerLoop } from "./worker-loop.js";
+
+/**
+ * The inbox processor (design §5 "Durable work"): claims due events with SKIP LOCKED and a lease, processes
+ * them, and marks them processed, retried with backoff, or failed after `maxAttempts` (kept with its error).
+ * A killed process loses nothing: its leases expire and any replica takes the rows again.
+ */
+
+export interface InboxProcessorOptions {
+  db: Kysely<Database>;
+  workerId: string;
+  logger: Logger;
+  metrics: Metrics;
+  handle: (event: ClaimedEvent) => Promise<unknown>;
+  random?: Random;
+  batchSize?: number;
+  concurrency?: number;
+  /** Lease of a claimed event, seconds (default 30); renewed while the batch is worked on. */
+  leaseSeconds?: number;
+  /** Poll for events other replicas accepted, ms (default 1000). */
+  pollMs?: number;
+  maxAttempts?: number;
+}
+
+export const MAX_ATTEMPTS = 10;
+
+export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop {
+  const { db, workerId, logger, metrics } = options;
+  const batchSize = options.batchSize ?? 10;
+  const concurrency = options.concurrency ?? 4;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
+  const random = options.random ?? Math.random;
+  let lastPrune = 0;
+
+  const finish = async (event: ClaimedEvent) => {
+    try {
+      await options.handle(event);
+      await markEventProcessed(db, workerId, event.event_id);
+      metrics.eventsProcessed.inc({ outcome: "processed" });
+    } catch (error) {
+      const message = describe(error);
+      if (event.attempts >= maxAttempts) {
+        await markEventFailed(db, workerId, event.event_id, message);
+        metrics.eventsProcessed.inc({ outcome: "failed" });
+        logger.error(
+          { eventId: event.event_id, attempts: event.attempts, error: message },
+          "event failed for good",
+        );
+      } else {
+        const delayMs = backoffMs(event.attempts, random);
+        await scheduleEventRetry(db, workerId, event.event_id, delayMs, message);
+        metrics.eventsProcessed.inc({ outcome: "retried" });
+        logger.warn(
+          { eventId: event.event_id, attempts: event.attempts, delayMs, error: message },
+          "event retried",
+        );
+      }
+    }
+  };
+
+  const tick = async (): Promise<boolean> => {
+    if (Date.now() - lastPrune > HOUR) {
+      lastPrune = Date.now();
+      const pruned = await pruneWebhookEvents(db);
+      if (pruned > 0) logger.info({ pruned }, "old inbox events pruned");
+    }
+    const batch = await claimDueEvents(db, workerId, batchSize, leaseSeconds);
+    if (batch.length === 0) return false;
+    const renew = setInterval(
+      () => {
+        renewEventLeases(
+          db,
+          workerId,
+          batch.map((e) => e.event_id),
+          leaseSeconds,
+        ).catch(() => {});
+      },
+      (leaseSeconds * 1000) / 3,
+    );
+    try {
+      await runWithConcurrency(batch, concurrency, finish);
+    } finally {
+      clearInterval(renew);
+    }
+    return batch.length === batchSize;
+  };
+
+  return createWorkerLoop({ name: "inbox", logger, pollMs: options.pollMs ?? 1000, tick });
+}
+
+/** Exponential from 1 s, capped at 10 min, with jitter so replicas do not retry in lockstep. */
+export function backoffMs(attempts: number, random: Random): number {
+  const ceiling = Math.min(1000 * 2 ** Math.max(0, attempts - 1), 10 * 60 * 1000);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof PeekerError) {
+    return `Peeker ${error.code}${error.requestId ? ` (request ${error.requestId})` : ""}: ${error.message}`.slice(
+      0,
+      1000,
+    );
+  }
+  return String((error as Error)?.message ?? error).slice(0, 1000);
+}
+
+async function runWithConcurrency<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}

@@ -1,0 +1,78 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Every counter the bot exposes on GET /metrics, in one registry per process (tests build their own).
+ * Gauges that describe the database (inbox depth and lag, failed events) are filled at scrape time.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  const metrics = {
+    registry,
+    webhooks: new Counter({
+      name: "peeker_webhooks_total",
+      help: "Webhook deliveries by outcome (accepted, duplicate, rejected, unavailable) and rejection reason",
+      labelNames: ["outcome", "reason"] as const,
+      registers: [registry],
+    }),
+    webhookSeconds: new Histogram({
+      name: "peeker_webhook_ack_seconds",
+      help: "Time from request to answer for webhook deliveries",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    eventsProcessed: new Counter({
+      name: "peeker_events_processed_total",
+      help: "Inbox events by outcome (processed, retried, failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    inboxDepth: new Gauge({
+      name: "peeker_inbox_depth",
+      help: "Unprocessed inbox events",
+      registers: [registry],
+    }),
+    inboxLagSeconds: new Gauge({
+      name: "peeker_inbox_lag_seconds",
+      help: "Age of the oldest unprocessed inbox event",
+      registers: [registry],
+    }),
+    eventsFailed: new Gauge({
+      name: "peeker_events_failed",
+      help: "Inbox events that failed after every attempt (shown in /peeker status)",
+      registers: [registry],
+    }),
+    cards: new Counter({
+      name: "peeker_slack_cards_total",
+      help: "Cards posted and edited",
+      labelNames: ["action"] as const,
+      registers: [registry],
+    }),
+    slackCalls: new Counter({
+      name: "peeker_slack_calls_total",
+      help: "Slack Web API calls by method and outcome (ok, rate_limited, error, unknown)",
+      labelNames: ["method", "outcome"] as const,
+      registers: [registry],
+    }),
+    slackRateLimited: new Counter({
+      name: "peeker_slack_rate_limited_total",
+      help: "Slack 429 answers",
+      labelNames: ["method"] as const,
+      registers: [registry],
+    }),
+    peekerCalls: new Counter({
+      name: "peeker_api_calls_total",
+      help: "Peeker API calls by route and outcome",
+      labelNames: ["route", "outcome"] as const,
+      registers: [registry],
+    }),
+    pendingActions: new Counter({
+      name: "peeker_pending_actions_total",
+      help: "Pending-action state changes (opened, updated, resolved, reopened)",
+      labelNames: ["change"] as const,
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,268 @@
+import { sql, type Transaction } from "kysely";
+import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
+import type { Database, PendingActionRow } from "../db/schema.js";
+import type { CardChange } from "./changes.js";
+import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
+
+/**
+ * Applies one re-read to the tracked actions, inside the caller's transaction (which holds the resource's
+ * lock, so two replicas never interleave snapshots of one resource). Opens, updates and resolves by card key;
+ * every card change goes to the publisher, which renders it into the outbox in the same transaction.
+ */
+
+export interface CardPublisher {
+  /** Renders the action's card into the outbox (desired state); the sender posts or edits it. */
+  publish(trx: Transaction<Database>, action: PendingActionRow): Promise<void>;
+  /** Queues one quiet thread line under the card. */
+  threadLine(trx: Transaction<Database>, action: PendingActionRow, change: CardChange): Promise<void>;
+}
+
+export interface ApplyContext {
+  trx: Transaction<Database>;
+  publisher: CardPublisher;
+  now: Date;
+  sandbox: boolean;
+  /** `peeker` for a webhook-driven re-read, `reconcile` for the reconciliation walk. */
+  source: "peeker" | "reconcile";
+  /** Event id or run slot, for the audit trail. */
+  cause: string;
+}
+
+export interface ApplyResult {
+  opened: number;
+  updated: number;
+  resolved: number;
+  reopened: number;
+  unchanged: number;
+}
+
+export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Promise<ApplyResult> {
+  const { trx } = ctx;
+  const result: ApplyResult = { opened: 0, updated: 0, resolved: 0, reopened: 0, unchanged: 0 };
+  const audit: AuditEntry[] = [];
+  const requestId = snapshot.requestIds.at(-1) ?? null;
+
+  const keys = snapshot.open.map((o) => o.cardKey);
+  const existing = await lockRows(trx, snapshot, keys);
+  const byKey = new Map(existing.map((row) => [row.card_key, row]));
+
+  for (const observed of snapshot.open) {
+    const row = byKey.get(observed.cardKey);
+    if (!row) {
+      const inserted = await insertAction(trx, observed, ctx);
+      if (!inserted) continue;
+      result.opened++;
+      // No "opened" thread line: the card itself says so, and every line is one more message in the channel's pace.
+      await ctx.publisher.publish(trx, inserted);
+      audit.push(entry(inserted, "opened", ctx, requestId, { peeker_action_ids: observed.peekerActionIds }));
+      continue;
+    }
+    if (row.state === "resolved" || (row.state === "resolving" && snapshot.reopenWhy)) {
+      const why = snapshot.reopenWhy ?? "Peeker reports it again";
+      const reopened = await updateAction(trx, row, {
+        ...fieldsOf(observed),
+        state: "open",
+        opened_at: row.state === "resolved" ? observed.openedAt : row.opened_at,
+        resolved_at: null,
+        resolved_by: null,
+        resolution: null,
+        resolving_by: null,
+        resolving_since: null,
+        resolving_note: null,
+        last_seen_at: ctx.now,
+        last_checked_at: ctx.now,
+      });
+      result.reopened++;
+      await ctx.publisher.publish(trx, reopened);
+      await ctx.publisher.threadLine(trx, reopened, { kind: "reopened", why });
+      audit.push(entry(reopened, "reopened", ctx, requestId, { why }));
+      continue;
+    }
+    if (changed(row, observed)) {
+      const updated = await updateAction(trx, row, {
+        ...fieldsOf(observed),
+        last_seen_at: ctx.now,
+        last_checked_at: ctx.now,
+      });
+      result.updated++;
+      await ctx.publisher.publish(trx, updated);
+      audit.push(entry(updated, "updated", ctx, requestId, { peeker_action_ids: observed.peekerActionIds }));
+    } else {
+      await touch(trx, [row.id], ctx.now);
+      result.unchanged++;
+    }
+  }
+
+  const seen = new Set(keys);
+  const gone = existing.filter(
+    (row) => !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot),
+  );
+  for (const row of gone) {
+    const resolved = await updateAction(trx, row, {
+      state: "resolved",
+      resolved_at: ctx.now,
+      resolved_by: "system",
+      resolution:
+        ctx.source === "reconcile" ? "Resolved outside Slack" : snapshot.resolution || "Resolved in Peeker",
+      resolving_by: null,
+      resolving_since: null,
+      resolving_note: null,
+      last_checked_at: ctx.now,
+    });
+    result.resolved++;
+    await ctx.publisher.publish(trx, resolved);
+    await ctx.publisher.threadLine(trx, resolved, {
+      kind: "resolved",
+      source: ctx.source,
+      how: ctx.source === "reconcile" ? snapshot.resolution || undefined : (resolved.resolution ?? undefined),
+    });
+    audit.push(entry(resolved, "resolved", ctx, requestId, { resolution: resolved.resolution }));
+  }
+  await appendAudit(trx, audit);
+  return result;
+}
+
+async function lockRows(
+  trx: Transaction<Database>,
+  snapshot: Snapshot,
+  keys: string[],
+): Promise<PendingActionRow[]> {
+  const scope = snapshot.scope;
+  if (keys.length === 0 && !scope) return [];
+  return trx
+    .selectFrom("pending_actions")
+    .selectAll()
+    .where((eb) => {
+      const byKey = keys.length > 0 ? [eb("card_key", "in", keys)] : [];
+      const byScope = scope
+        ? [
+            eb.and([
+              eb(scope.column, "=", scope.id),
+              eb("state", "!=", "resolved"),
+              ...(scope.kinds ? [eb("resource_kind", "in", scope.kinds)] : []),
+            ]),
+          ]
+        : [];
+      return eb.or([...byKey, ...byScope]);
+    })
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
+function inScope(row: PendingActionRow, snapshot: Snapshot): boolean {
+  const scope = snapshot.scope;
+  if (!scope) return false;
+  if (row[scope.column] !== scope.id) return false;
+  return !scope.kinds || scope.kinds.includes(row.resource_kind as never);
+}
+
+async function insertAction(
+  trx: Transaction<Database>,
+  observed: ObservedAction,
+  ctx: ApplyContext,
+): Promise<PendingActionRow | undefined> {
+  return (
+    trx
+      .insertInto("pending_actions")
+      .values({
+        card_key: observed.cardKey,
+        reason: observed.reason,
+        resource_kind: observed.resourceKind,
+        resource_id: observed.resourceId,
+        ...fieldsOf(observed),
+        state: "open",
+        sandbox: ctx.sandbox,
+        opened_at: observed.openedAt,
+        last_seen_at: ctx.now,
+        last_checked_at: ctx.now,
+      })
+      // The resource lock serialises one resource's snapshots; a card key shared by two resources (a swap and
+      // its domain) can still race, and the loser simply finds the row on its next re-read.
+      .onConflict((oc) => oc.column("card_key").doNothing())
+      .returningAll()
+      .executeTakeFirst()
+  );
+}
+
+function fieldsOf(observed: ObservedAction) {
+  const details: ActionDetails = observed.details;
+  return {
+    order_id: observed.orderId ?? null,
+    domain_id: observed.domainId ?? null,
+    domain: observed.domain ?? null,
+    import_id: observed.importId ?? null,
+    swap_id: observed.swapId ?? null,
+    user_id: observed.userId ?? null,
+    customer_email: observed.customerEmail ?? null,
+    peeker_action_ids: observed.peekerActionIds,
+    message: observed.message ?? null,
+    details: JSON.stringify(details),
+  };
+}
+
+/** Fields that change what the card shows; a re-read that only confirms the state writes just the timestamps. */
+function changed(row: PendingActionRow, observed: ObservedAction): boolean {
+  const next = fieldsOf(observed);
+  return (
+    row.order_id !== next.order_id ||
+    row.domain_id !== next.domain_id ||
+    row.domain !== next.domain ||
+    row.import_id !== next.import_id ||
+    (next.swap_id !== null && row.swap_id !== next.swap_id) ||
+    row.user_id !== next.user_id ||
+    row.customer_email !== next.customer_email ||
+    row.message !== next.message ||
+    row.peeker_action_ids.join(",") !== next.peeker_action_ids.join(",") ||
+    stableJson(row.details) !== stableJson(observed.details)
+  );
+}
+
+async function updateAction(
+  trx: Transaction<Database>,
+  row: PendingActionRow,
+  values: Record<string, unknown>,
+): Promise<PendingActionRow> {
+  // A swap id we recorded ourselves (resolution flow) is kept when a re-read does not know it.
+  const patch = { ...values };
+  if (patch.swap_id === null && row.swap_id) delete patch.swap_id;
+  return trx
+    .updateTable("pending_actions")
+    .set({ ...patch, version: sql`version + 1`, updated_at: sql`now()` })
+    .where("id", "=", row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+async function touch(trx: Transaction<Database>, ids: string[], now: Date): Promise<void> {
+  await trx
+    .updateTable("pending_actions")
+    .set({ last_seen_at: now, last_checked_at: now })
+    .where("id", "in", ids)
+    .execute();
+}
+
+function entry(
+  row: PendingActionRow,
+  action: string,
+  ctx: ApplyContext,
+  requestId: string | null,
+  details: Record<string, unknown>,
+): AuditEntry {
+  return {
+    actor: "system",
+    action: `action.${action}`,
+    pendingActionId: row.id,
+    resourceId: row.resource_id,
+    details: { card_key: row.card_key, reason: row.reason, source: ctx.source, cause: ctx.cause, ...details },
+    peekerRequestId: requestId,
+  };
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}

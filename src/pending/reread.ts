@@ -1,0 +1,308 @@
+import type { PeekerClient } from "../peeker/client.js";
+import { PeekerError } from "../peeker/errors.js";
+import type { Domain, DomainImport, PendingOrderAction, ResourceAction, Swap } from "../peeker/types.js";
+import { cardKeyFor } from "./card-keys.js";
+import type { ObservedAction, ResourceKind, Snapshot } from "./snapshot.js";
+
+/**
+ * Re-reading Peeker (design §3): events are hints, these reads decide. Each returns the snapshots of what is
+ * open now for one resource; nothing here writes.
+ */
+
+export type PeekerReader = Pick<
+  PeekerClient,
+  "listPendingActions" | "getOrder" | "getImport" | "findImportsByDomains" | "getDomain" | "getSwap"
+>;
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof PeekerError && error.code === "not_found";
+}
+
+export async function rereadOrder(peeker: PeekerReader, orderId: string): Promise<Snapshot[]> {
+  let order: Awaited<ReturnType<PeekerReader["getOrder"]>>;
+  try {
+    order = await peeker.getOrder(orderId);
+  } catch (error) {
+    // An order this key cannot see decides nothing: never resolve on a 404.
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const rows: PendingOrderAction[] = [];
+  const walk = peeker.listPendingActions({ order_id: orderId, status: "open" });
+  for await (const row of walk) rows.push(row);
+  const requestIds = [order.requestId].filter(isString);
+  const customer = { userId: order.data.user_id, customerEmail: order.data.email ?? null };
+  return [
+    {
+      scope: { column: "order_id", id: orderId, kinds: ["order"] },
+      open: groupPendingRows(rows, customer, order.data.status),
+      resolution: order.data.status === "completed" ? "Order completed" : `Order is ${order.data.status}`,
+      requestIds,
+    },
+  ];
+}
+
+/** Groups `GET /orders/pending` rows by card key: one card per order for pictures, per key otherwise. */
+export function groupPendingRows(
+  rows: PendingOrderAction[],
+  customer: { userId?: string | null; customerEmail?: string | null },
+  orderStatus?: string,
+): ObservedAction[] {
+  const byKey = new Map<string, ObservedAction>();
+  for (const row of rows) {
+    if (row.status !== "open") continue;
+    const orderId = row.order_id ?? null;
+    const cardKey = cardKeyFor({
+      reason: row.reason,
+      orderId,
+      domainId: row.domain_id,
+      actionId: orderId ? row.id : null,
+      resourceId: row.id,
+    });
+    const openedAt = new Date(row.created_at);
+    const existing = byKey.get(cardKey);
+    if (existing) {
+      existing.peekerActionIds.push(row.id);
+      if (row.user) existing.details.personas?.push(row.user);
+      if (row.domain && !existing.details.domains?.includes(row.domain))
+        existing.details.domains?.push(row.domain);
+      if (openedAt < existing.openedAt) existing.openedAt = openedAt;
+      continue;
+    }
+    byKey.set(cardKey, {
+      cardKey,
+      reason: row.reason,
+      resourceKind: "order",
+      resourceId: orderId ?? row.domain_id ?? row.id,
+      orderId,
+      domainId: row.domain_id ?? null,
+      domain: row.domain ?? null,
+      userId: customer.userId ?? null,
+      customerEmail: customer.customerEmail ?? null,
+      peekerActionIds: [row.id],
+      message: row.message ?? null,
+      details: {
+        personas: row.user ? [row.user] : [],
+        domains: row.domain ? [row.domain] : [],
+        ...(orderStatus ? { resourceStatus: orderStatus } : {}),
+      },
+      openedAt,
+    });
+  }
+  for (const action of byKey.values()) action.peekerActionIds.sort();
+  return [...byKey.values()];
+}
+
+export async function rereadImport(peeker: PeekerReader, importId: string): Promise<Snapshot[]> {
+  let result: Awaited<ReturnType<PeekerReader["getImport"]>>;
+  try {
+    result = await peeker.getImport(importId);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const imp = result.data;
+  const domains = [...new Set(imp.nameserver_groups.flatMap((g) => g.domains))];
+  const open = actionsOf(imp, "domain_import").map((action) => ({
+    ...action,
+    cardKey: cardKeyFor({
+      reason: action.reason,
+      importId: imp.id,
+      actionId: action.peekerActionIds[0],
+      resourceId: imp.id,
+    }),
+    importId: imp.id,
+    domain: domains[0] ?? null,
+    details: { domains, nameserverGroups: imp.nameserver_groups, resourceStatus: imp.status },
+  }));
+  return [
+    {
+      scope: { column: "import_id", id: imp.id },
+      open,
+      resolution: imp.status === "completed" ? "Import completed" : `Import is ${imp.status}`,
+      requestIds: [result.requestId].filter(isString),
+    },
+  ];
+}
+
+export async function rereadDomain(peeker: PeekerReader, domainId: string): Promise<Snapshot[]> {
+  let result: Awaited<ReturnType<PeekerReader["getDomain"]>>;
+  try {
+    result = await peeker.getDomain(domainId);
+  } catch (error) {
+    // GET /domains/{id} may not exist on every Peeker: a 404 is "unknown", not "resolved" (design §3).
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const domain = result.data;
+  const snapshots: Snapshot[] = [];
+  const open: ObservedAction[] = [];
+  for (const action of actionsOf(domain, "domain")) {
+    if (action.reason === "update_nameservers") {
+      // One card per import: find the domain's import and let its re-read decide.
+      const imports = await peeker.findImportsByDomains([domain.domain]);
+      const imp = imports.data[0];
+      if (imp) {
+        snapshots.push(...(await rereadImport(peeker, imp.id)));
+        continue;
+      }
+    }
+    open.push({
+      ...action,
+      cardKey: cardKeyFor({
+        reason: action.reason,
+        domainId: domain.id,
+        actionId: action.peekerActionIds[0],
+        resourceId: domain.id,
+      }),
+      domainId: domain.id,
+      domain: domain.domain,
+      orderId: domain.order_id ?? null,
+      userId: domain.user_id ?? null,
+      details: { domains: [domain.domain], resourceStatus: domain.status },
+    });
+  }
+  snapshots.push({
+    scope: { column: "domain_id", id: domain.id, kinds: ["domain"] },
+    open,
+    resolution: domain.status === "active" ? "Domain connected" : `Domain is ${domain.status}`,
+    requestIds: [result.requestId].filter(isString),
+  });
+  return snapshots;
+}
+
+export async function rereadSwap(peeker: PeekerReader, swapId: string): Promise<Snapshot[]> {
+  let result: Awaited<ReturnType<PeekerReader["getSwap"]>>;
+  try {
+    result = await peeker.getSwap(swapId);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const swap = result.data;
+  const requestIds = [result.requestId].filter(isString);
+  const base = {
+    reason: "replace_domain",
+    resourceKind: "swap" as const,
+    resourceId: swap.id,
+    swapId: swap.id,
+    domainId: swap.domain_id,
+    details: { resourceStatus: swap.status },
+    openedAt: new Date(swap.created_at),
+  };
+  switch (swap.status) {
+    case "completed":
+      // Every action tied to this swap (the domain's card too) is done.
+      return [
+        { scope: { column: "swap_id", id: swap.id }, open: [], resolution: swapDone(swap), requestIds },
+      ];
+    case "action_required":
+      return [
+        {
+          scope: { column: "swap_id", id: swap.id, kinds: ["swap"] },
+          open: actionsOf(swap, "swap").map((action) => ({
+            ...base,
+            ...action,
+            cardKey: cardKeyFor({ reason: action.reason, domainId: swap.domain_id, resourceId: swap.id }),
+          })),
+          resolution: `Swap is ${swap.status}`,
+          requestIds,
+        },
+      ];
+    case "failed":
+      return [
+        {
+          open: [
+            {
+              ...base,
+              cardKey: cardKeyFor({
+                reason: "replace_domain",
+                domainId: swap.domain_id,
+                resourceId: swap.id,
+              }),
+              peekerActionIds: [],
+              message: swap.message ?? `Swap ${swap.id} failed`,
+            },
+          ],
+          resolution: "",
+          reopenWhy: `Swap ${swap.id} failed`,
+          requestIds,
+        },
+      ];
+    default:
+      // created / in_progress: the swap is under way; nothing opens and nothing resolves yet.
+      return [{ open: [], resolution: "", requestIds }];
+  }
+}
+
+function swapDone(swap: Swap): string {
+  return swap.replacement_domain
+    ? `Swapped to ${swap.replacement_domain} (${swap.id})`
+    : `Swap ${swap.id} completed`;
+}
+
+/**
+ * The open actions a domain, import or swap carries (design §8): `pending_actions[]` when listed, otherwise
+ * one action from the resource's own `reason` while it is `action_required`.
+ */
+function actionsOf(
+  resource: Domain | DomainImport | Swap,
+  kind: ResourceKind,
+): Array<
+  Pick<ObservedAction, "reason" | "resourceKind" | "resourceId" | "peekerActionIds" | "message" | "openedAt">
+> {
+  const listed: ResourceAction[] = resource.pending_actions ?? [];
+  const openedAt = new Date(resource.created_at ?? 0);
+  if (listed.length > 0) {
+    const byReason = new Map<string, ResourceAction[]>();
+    for (const action of listed)
+      byReason.set(action.reason, [...(byReason.get(action.reason) ?? []), action]);
+    return [...byReason.entries()].flatMap(([reason, actions]) =>
+      // Unknown reasons get one card per Peeker action; known ones group per resource.
+      isGroupedReason(reason)
+        ? [
+            {
+              reason,
+              resourceKind: kind,
+              resourceId: resource.id,
+              peekerActionIds: actions.map((a) => a.id).sort(),
+              message: actions[0]?.message ?? resource.message ?? null,
+              openedAt,
+            },
+          ]
+        : actions.map((a) => ({
+            reason,
+            resourceKind: kind,
+            resourceId: resource.id,
+            peekerActionIds: [a.id],
+            message: a.message ?? null,
+            openedAt,
+          })),
+    );
+  }
+  if (resource.status === "action_required" && resource.reason) {
+    return [
+      {
+        reason: resource.reason,
+        resourceKind: kind,
+        resourceId: resource.id,
+        peekerActionIds: [],
+        message: resource.message ?? null,
+        openedAt,
+      },
+    ];
+  }
+  return [];
+}
+
+function isGroupedReason(reason: string): boolean {
+  return (
+    reason === "update_nameservers" ||
+    reason === "replace_domain" ||
+    reason === "profile_picture_not_accessible"
+  );
+}
+
+function isString(value: string | undefined): value is string {
+  return typeof value === "string";
+}
