@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { createSlackApp, type Route } from "./bot/app.js";
 import { createCardPublisher } from "./bot/card-publisher.js";
+import { registerListeners } from "./bot/listeners/index.js";
 import { healthz, makeReadyz } from "./bot/routes/health.js";
 import { makeMetricsRoute } from "./bot/routes/metrics.js";
 import { makePeekerWebhookRoute } from "./bot/routes/peeker-webhooks.js";
@@ -128,6 +129,17 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     },
   ];
   const app = createSlackApp({ config, logger, routes });
+  registerListeners(app, {
+    config,
+    db,
+    peeker,
+    publisher,
+    logger,
+    metrics,
+    clock,
+    wakeSender: () => senderLoop.wake(),
+    runner: workerId,
+  });
 
   let port = config.port;
   if (config.slack.appToken) {

@@ -5,6 +5,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+type DefaultedJson<T = unknown> = ColumnType<T, string | T | undefined, string | T>;
 
 export interface WebhookEventsTable {
   event_id: string;
@@ -110,7 +111,7 @@ export interface AuditLogTable {
   action: string;
   pending_action_id: string | null;
   resource_id: string | null;
-  details: Json<Record<string, unknown>>;
+  details: DefaultedJson<Record<string, unknown>>;
   peeker_request_id: string | null;
 }
 
@@ -129,7 +130,7 @@ export interface RunsTable {
   started_at: DefaultedTimestamp;
   finished_at: Timestamp | null;
   outcome: ColumnType<"running" | "succeeded" | "failed", "running" | undefined, "succeeded" | "failed">;
-  counts: Json<Record<string, number>>;
+  counts: DefaultedJson<Record<string, number>>;
   error: string | null;
 }
 

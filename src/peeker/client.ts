@@ -14,6 +14,7 @@ import type { z } from "zod";
 import { type Clock, MINUTE, type Random, SECOND, systemClock } from "../clock.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type BudgetOptions, RequestBudget } from "./budget.js";
+import { decodeAnswer } from "./decode.js";
 import { PeekerError } from "./errors.js";
 import { type Page, PageIterator } from "./paginate.js";
 import {
@@ -37,7 +38,6 @@ import {
   type DomainImport,
   domainImportSchema,
   domainSchema,
-  errorEnvelopeSchema,
   listEnvelope,
   type Me,
   meSchema,
@@ -58,6 +58,7 @@ import {
   type User,
   userSchema,
 } from "./types.js";
+import { assertWithinBase, joinUrl, normalizeBaseUrl, pathOf, type Query, segment } from "./urls.js";
 
 export const DEFAULT_BASE_URL = "https://api.peeker.ai/partner/v1";
 
@@ -130,8 +131,6 @@ interface CallSpec<T> {
   schema: z.ZodType<T>;
   options: CallOptions | undefined;
 }
-
-type Query = Record<string, string | number | undefined>;
 
 export class PeekerClient {
   readonly baseUrl: string;
@@ -258,7 +257,7 @@ export class PeekerClient {
     return this.#call({
       method: "POST",
       route: "/orders",
-      url: this.#url("/orders"),
+      url: joinUrl(this.baseUrl, "/orders"),
       body,
       schema: singleEnvelope(orderSummarySchema),
       options,
@@ -273,7 +272,7 @@ export class PeekerClient {
     return this.#call({
       method: "POST",
       route: "/orders/{id}/cancel",
-      url: this.#url(`/orders/${segment(id)}/cancel`),
+      url: joinUrl(this.baseUrl, `/orders/${segment(id)}/cancel`),
       body,
       schema: singleEnvelope(orderCancellationSchema),
       options,
@@ -297,7 +296,7 @@ export class PeekerClient {
     return this.#call({
       method: "POST",
       route: "/domains/availability",
-      url: this.#url("/domains/availability"),
+      url: joinUrl(this.baseUrl, "/domains/availability"),
       body: { domains },
       schema: singleEnvelope(availabilitySchema),
       options,
@@ -337,7 +336,7 @@ export class PeekerClient {
     return this.#call({
       method: "POST",
       route: "/swaps",
-      url: this.#url("/swaps"),
+      url: joinUrl(this.baseUrl, "/swaps"),
       body,
       schema: singleEnvelope(swapSchema),
       options,
@@ -358,7 +357,7 @@ export class PeekerClient {
     return this.#call({
       method: "GET",
       route,
-      url: this.#url(path),
+      url: joinUrl(this.baseUrl, path),
       schema: singleEnvelope(schema),
       options,
     }).then(unwrap);
@@ -377,7 +376,7 @@ export class PeekerClient {
         const { value, requestId } = await this.#call({
           method: "GET",
           route,
-          url: this.#ownUrl(url, route),
+          url: assertWithinBase(this.baseUrl, url, route),
           schema,
           options,
         });
@@ -388,7 +387,7 @@ export class PeekerClient {
           requestId,
         };
       },
-      this.#url(path, query as Query),
+      joinUrl(this.baseUrl, path, query as Query),
     );
   }
 
@@ -480,7 +479,7 @@ export class PeekerClient {
       this.#record(spec, attempt, interactive, started, failure.status, failure.requestId, failure);
       return failure;
     }
-    const result = this.#decode(spec, response);
+    const result = decodeAnswer(spec.schema, spec, response);
     // Pause before anything else runs — before the hook, and before this slot's release lets a queued call
     // start — so no request leaves during the pause.
     if (result instanceof PeekerError && result.status === 429) this.#pauseAfter(result, spec);
@@ -496,54 +495,6 @@ export class PeekerClient {
       { peeker: { route: spec.route, requestId: error.requestId, pauseMs: Math.round(waitMs) } },
       "peeker rate limited; pausing every call",
     );
-  }
-
-  #decode<T>(
-    spec: CallSpec<T>,
-    response: AttemptResponse,
-  ): { value: T; requestId: string | undefined } | PeekerError {
-    const { status, requestId, json } = response;
-    const base = { status, requestId, method: spec.method, route: spec.route };
-    const where = `Peeker ${spec.method} ${spec.route}`;
-    if (status >= 200 && status < 300) {
-      if (json === undefined) {
-        return new PeekerError({
-          ...base,
-          code: "bad_response",
-          message: `${where} answered ${status} without a JSON body`,
-        });
-      }
-      const parsed = spec.schema.safeParse(json);
-      if (parsed.success) return { value: parsed.data, requestId };
-      return new PeekerError({
-        ...base,
-        code: "bad_response",
-        message: `${where} answered a body that does not match the expected shape`,
-        details: {
-          issues: parsed.error.issues.map((issue) => ({
-            path: issue.path.join("."),
-            message: issue.message,
-          })),
-        },
-        cause: parsed.error,
-      });
-    }
-    const envelope = errorEnvelopeSchema.safeParse(json);
-    if (!envelope.success) {
-      return new PeekerError({
-        ...base,
-        code: "bad_response",
-        message: `${where} answered ${status} without an error envelope`,
-      });
-    }
-    const { code, message, field, details } = envelope.data.error;
-    return new PeekerError({
-      ...base,
-      code,
-      message: `${where} failed with ${code}: ${message ?? "(no message)"}`,
-      field: field ?? undefined,
-      details: details ?? undefined,
-    });
   }
 
   #record(
@@ -618,48 +569,6 @@ export class PeekerClient {
     });
   }
 
-  #url(path: string, query?: Query): string {
-    const url = `${this.baseUrl}${path}`;
-    if (!query) return url;
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) params.set(key, String(value));
-    }
-    const search = params.toString();
-    return search ? `${url}?${search}` : url;
-  }
-
-  /**
-   * `links.next`/`links.first` are followed verbatim, but only inside our base: the bearer key must never be
-   * sent to another host because an answer said so.
-   */
-  #ownUrl(url: string, route: string): string {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new PeekerError({
-        code: "bad_response",
-        message: `Peeker gave a link that is not a URL`,
-        route,
-        method: "GET",
-      });
-    }
-    const base = new URL(this.baseUrl);
-    if (
-      parsed.origin !== base.origin ||
-      !(parsed.pathname === base.pathname || parsed.pathname.startsWith(`${base.pathname}/`))
-    ) {
-      throw new PeekerError({
-        code: "bad_response",
-        message: `Peeker gave a link outside the API base (${parsed.origin}${parsed.pathname})`,
-        route,
-        method: "GET",
-      });
-    }
-    return url;
-  }
-
   #now(): number {
     return this.#clock.now().getTime();
   }
@@ -677,11 +586,6 @@ function unwrap<T>({
 
 function walkQuery<F extends { per_page?: number }>(filters: F): F {
   return { ...filters, per_page: filters.per_page ?? 100 };
-}
-
-function segment(id: string): string {
-  if (typeof id !== "string" || id.length === 0) throw new TypeError("an id must be a non-empty string");
-  return encodeURIComponent(id);
 }
 
 function outcomeOf(error: PeekerError | undefined): PeekerCallOutcome {
@@ -705,30 +609,9 @@ function abortError(reason: unknown, spec: CallSpec<unknown>): PeekerError {
   });
 }
 
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.pathname}${parsed.search}`;
-}
-
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0)
     throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
   return value;
-}
-
-function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new TypeError(`baseUrl is not a URL: ${raw}`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new TypeError(`baseUrl must be http(s), got ${url.protocol}`);
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw new TypeError("baseUrl must not carry a query, fragment or credentials");
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
