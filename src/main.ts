@@ -12,7 +12,8 @@ import { createSenderClient } from "./bot/slack-clients.js";
 import { createSlackSender } from "./bot/slack-sender.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
-import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embedded.js";
+import { type EmbeddedDatabase, isAlive, startEmbeddedPostgres } from "./db/embedded.js";
+import { releaseOrphanedLeases } from "./db/leases.repository.js";
 import { isMigrated, migrate } from "./db/migrate.js";
 import { type DatabaseHandle, openDatabase, redactDatabaseUrl } from "./db/pool.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
@@ -73,6 +74,12 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const { database, embedded, latest } = await openMigratedDatabase(config, logger);
   const { db, pool } = database;
+  const released = await releaseOrphanedLeases(
+    db,
+    { hostname: hostname(), pid: process.pid, workerId },
+    isAlive,
+  );
+  if (released > 0) logger.info({ released }, "took back events a dead process on this host had claimed");
   const metrics = createMetrics();
 
   const peeker = new PeekerClient({

@@ -222,7 +222,8 @@ export function createSlackSender(options: SlackSenderOptions) {
 
   const recordFailure = async (item: OutboxItem, outcome: Extract<Outcome, { kind: "failed" }>) => {
     const attempts = item.kind === "card" ? item.card.attempts : item.line.attempts;
-    const delayMs = Math.min(1000 * 2 ** attempts, 10 * 60 * 1000) * (0.5 + random() / 2);
+    // Capped at 15 s: a Slack outage ends on Slack's side, and cards should follow within seconds of it.
+    const delayMs = Math.min(1000 * 2 ** attempts, 15 * 1000) * (0.5 + random() / 2);
     logger.warn(
       { item: item.kind, error: outcome.error, outcomeKnown: outcome.outcomeKnown, delayMs },
       "Slack send failed",

@@ -111,7 +111,13 @@ async function stopLeftoverServer(databaseDir: string, asRoot: boolean, logger: 
     return;
   }
   const pid = Number(pidFile.split("\n")[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  if (!isAlive(pid)) {
+    // The server died with its process group. When nothing reaps it, its pid lingers as a zombie and PostgreSQL
+    // would refuse to start ("Is another postmaster running?"), so the stale lock file goes.
+    await rm(path.join(databaseDir, "postmaster.pid"), { force: true });
+    return;
+  }
   logger.warn({ pid }, "stopping an embedded PostgreSQL left running by an earlier process");
   const pgCtl = await pgCtlPath();
   const ids = asRoot ? await postgresIds() : {};

@@ -38,12 +38,16 @@ export function openDatabase(url: string, logger: Logger, options: PoolOptions =
   });
   // Without this handler an idle client's "Connection terminated unexpectedly" crashes the process (measured,
   // reliability-notes §5.1). The pool drops the broken client and the next query reconnects.
-  pool.on("error", (error) => {
+  const onLost = (error: Error) => {
     logger.warn(
       { err: { message: error.message } },
       "database connection lost; it will be reopened on next use",
     );
-  });
+  };
+  pool.on("error", onLost);
+  // The pool only listens while a client is idle. A client checked out between queries (a transaction waiting on
+  // a Peeker call) emits the error on itself, and with no listener that crashes the process.
+  pool.on("connect", (client) => client.on("error", onLost));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

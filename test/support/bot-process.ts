@@ -20,11 +20,14 @@ export interface BotProcess {
   waitReady(timeoutMs?: number): Promise<number>;
   waitExit(timeoutMs?: number): Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
+  /** Signals the whole process group (only for a bot spawned `detached`). */
+  killGroup(signal?: NodeJS.Signals): void;
 }
 
 export async function spawnBot(
   env: Record<string, string | undefined>,
-  options: { command?: string; name?: string; port?: number } = {},
+  /** `detached`: the bot leads its own process group, so `killGroup` also kills the embedded PostgreSQL. */
+  options: { command?: string; name?: string; port?: number; detached?: boolean } = {},
 ): Promise<BotProcess> {
   const port = options.port ?? 0;
   mkdirSync(LOG_DIR, { recursive: true });
@@ -37,6 +40,7 @@ export async function spawnBot(
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   let output = "";
   let boundPort = port;
@@ -89,6 +93,9 @@ export async function spawnBot(
     },
     kill(signal = "SIGTERM") {
       child.kill(signal);
+    },
+    killGroup(signal = "SIGKILL") {
+      if (child.pid) process.kill(-child.pid, signal);
     },
   };
 }
