@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
+import { describeReconcileCounts } from "./bot/views/reconcile-summary.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
-import { openMigratedDatabase, startBot } from "./main.js";
+import { openMigratedDatabase, runReconcileOnce, startBot } from "./main.js";
+import { digestCommand, doctorCommand, manifestCommand } from "./ops/commands.js";
 
 /** `npm start`, `npm run migrate`, …: one entry point, one job per command. */
 
-const COMMANDS = ["start", "migrate"] as const;
+const COMMANDS = ["start", "migrate", "reconcile", "digest", "doctor", "manifest"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** `.env` fills in what the real environment leaves unset; the environment wins. */
@@ -23,6 +25,9 @@ async function main(): Promise<void> {
     console.error(`Unknown command "${command}". Commands: ${COMMANDS.join(", ")}.`);
     process.exit(2);
   }
+  // These two report bad settings themselves (doctor) or need none (manifest).
+  if (command === "manifest") process.exit(manifestCommand(process.argv.slice(3)));
+  if (command === "doctor") process.exit(await doctorCommand(environment()));
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(environment());
@@ -41,7 +46,32 @@ async function main(): Promise<void> {
     await embedded?.stop();
     return;
   }
+  if (command === "reconcile") process.exit(await reconcileOnce(config, logger));
+  if (command === "digest") process.exit(await digestCommand(config, logger));
   await runUntilSignalled(await startBot(config, { logger }), logger);
+}
+
+/** `npm run reconcile`: one run, its counts on stdout; exit 1 when it failed or met errors (design §3). */
+async function reconcileOnce(config: ReturnType<typeof loadConfig>, logger: Logger): Promise<number> {
+  let result: Awaited<ReturnType<typeof runReconcileOnce>>;
+  try {
+    result = await runReconcileOnce(config, { logger });
+  } catch (error) {
+    console.error(`Reconcile failed: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
+  }
+  const { slot, outcome, unsent } = result;
+  if (!outcome.ran) {
+    console.log(
+      `A reconcile already ran in slot ${slot} (this minute); nothing done. Try again next minute.`,
+    );
+    return 0;
+  }
+  const { counts } = outcome.result;
+  console.log(`Reconcile ${slot}: ${describeReconcileCounts(counts)}`);
+  console.log(JSON.stringify({ slot, counts }));
+  if (unsent > 0) console.log(`${unsent} cards are still waiting for Slack; the running bot will post them.`);
+  return counts.errors > 0 ? 1 : 0;
 }
 
 /** SIGTERM/SIGINT stop the bot in order; a stuck shutdown is cut after 10 s. */

@@ -28,6 +28,11 @@ export interface Config {
     readonly webhookToleranceSeconds: number;
     readonly sequencerLoginEmail: string | undefined;
     readonly sequencerLoginPassword: string | undefined;
+    /**
+     * The bot's own budget of Peeker calls per minute (default 480, 80 % of Peeker's 600/min per key). Raise it
+     * only when Peeker raised your key's limit.
+     */
+    readonly requestsPerMinute: number;
   };
   /** Unset = embedded PostgreSQL under `dataDir/postgres`. */
   readonly databaseUrl: string | undefined;
@@ -36,6 +41,8 @@ export interface Config {
   readonly reconcileCron: string | undefined;
   readonly digestCron: string | undefined;
   readonly digestTimezone: string;
+  /** SLA nudge scan; `undefined` = switched off with `off`. */
+  readonly nudgeCron: string | undefined;
   /** Minutes an open action may wait before it counts as breached, per reason, with a `default`. */
   readonly slaMinutes: PendingReasonSla;
   readonly cardBacklogLimit: number;
@@ -147,6 +154,7 @@ export function loadConfig(env: Env): Config {
   const sequencerLoginEmail = read("PEEKER_SEQUENCER_LOGIN_EMAIL");
   matching("PEEKER_SEQUENCER_LOGIN_EMAIL", sequencerLoginEmail, /^[^\s@]+@[^\s@]+$/, "an email address");
   const sequencerLoginPassword = read("PEEKER_SEQUENCER_LOGIN_PASSWORD");
+  const requestsPerMinute = integer("PEEKER_REQUESTS_PER_MINUTE", 480, 1, 1_000_000);
 
   const databaseUrl = read("DATABASE_URL");
   matching(
@@ -158,6 +166,7 @@ export function loadConfig(env: Env): Config {
   const port = integer("PORT", 3000, 0, 65535);
   const reconcileCron = cron("RECONCILE_CRON", "*/5 * * * *");
   const digestCron = cron("DIGEST_CRON", "0 9 * * 1-5");
+  const nudgeCron = cron("NUDGE_CRON", "* * * * *");
   const digestTimezone = read("DIGEST_TIMEZONE") ?? "UTC";
   if (!isTimeZone(digestTimezone)) {
     problems.push(
@@ -189,12 +198,14 @@ export function loadConfig(env: Env): Config {
       webhookToleranceSeconds,
       sequencerLoginEmail,
       sequencerLoginPassword,
+      requestsPerMinute,
     },
     databaseUrl,
     port,
     reconcileCron,
     digestCron,
     digestTimezone,
+    nudgeCron,
     slaMinutes,
     cardBacklogLimit,
     dataDir,

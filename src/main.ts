@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { createSlackApp, type Route } from "./bot/app.js";
+import { createSlackApp, type Route, socketModeHttpPort } from "./bot/app.js";
 import { createCardPublisher } from "./bot/card-publisher.js";
 import { registerListeners } from "./bot/listeners/index.js";
 import { healthz, makeReadyz } from "./bot/routes/health.js";
@@ -12,17 +12,28 @@ import { createSenderClient } from "./bot/slack-clients.js";
 import { createSlackSender } from "./bot/slack-sender.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
-import { type EmbeddedDatabase, isAlive, startEmbeddedPostgres } from "./db/embedded.js";
+import { type EmbeddedDatabase, isAlive, runningEmbeddedUrl, startEmbeddedPostgres } from "./db/embedded.js";
 import { releaseOrphanedLeases } from "./db/leases.repository.js";
 import { isMigrated, migrate } from "./db/migrate.js";
 import { type DatabaseHandle, openDatabase, redactDatabaseUrl } from "./db/pool.js";
+import { databaseNow } from "./db/reconcile.repository.js";
+import { unsentCardsSince } from "./db/slack-outbox.repository.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
+import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
+import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
+import { manualSlot } from "./jobs/slots.js";
+import { createVisibility } from "./jobs/visibility.js";
 import { createWorkerLoop } from "./jobs/worker-loop.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url-check.js";
 import { PeekerClient } from "./peeker/client.js";
+import { recordPeekerCall } from "./pending/call-log.js";
+import { createOperatorCheck } from "./pending/permissions.js";
 import { processEvent } from "./pending/process-event.js";
+import { completeQueuedReorders, type QueuedReorderDeps } from "./pending/queued-reorders.js";
+import type { AfterReconcileStep } from "./pending/reconcile.js";
 
 /**
  * The composition root (style §1): the only place that builds the pool, the Peeker client, the Bolt app and
@@ -39,6 +50,8 @@ export interface RunningBot {
 export interface BotDependencies {
   logger: Logger;
   clock?: Clock;
+  /** The SSRF-safe picture check of the reorder modal; tests inject one with a fake network. */
+  checkPictureUrl?: PictureUrlCheck;
 }
 
 /** Starts the database (embedded when DATABASE_URL is unset) and applies migrations. */
@@ -87,8 +100,12 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     baseUrl: config.peeker.apiUrl,
     logger: logger.child({ component: "peeker" }),
     clock,
-    onCall: (info) =>
-      metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome }),
+    budget: { limit: config.peeker.requestsPerMinute },
+    onCall: (info) => {
+      metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome });
+      // Attributes the call to the flow that made it, for its audit rows (src/pending/call-log.ts).
+      recordPeekerCall(info);
+    },
   });
   const publisher = createCardPublisher(config.slack.channelId);
 
@@ -98,8 +115,27 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     workerId,
     logger: logger.child({ component: "slack-sender" }),
     metrics,
+    backlogLimit: config.cardBacklogLimit,
   });
   const senderLoop = createWorkerLoop({ name: "slack-sender", logger, pollMs: 1000, tick: sender.tick });
+  const runReconcile = makeReconcileJob({
+    db,
+    peeker,
+    publisher,
+    sandbox: config.peeker.sandbox,
+    now: () => clock.now(),
+    logger,
+    runner: workerId,
+    wakeSender: () => senderLoop.wake(),
+    after: afterReconcileSteps({
+      db,
+      peeker,
+      publisher,
+      now: () => clock.now(),
+      sequencerLogin: () => sequencerLoginOf(config),
+      wakeSender: () => senderLoop.wake(),
+    }),
+  });
   const inbox = createInboxProcessor({
     db,
     workerId,
@@ -107,11 +143,29 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     metrics,
     handle: async (event) => {
       await processEvent(
-        { db, peeker, publisher, sandbox: config.peeker.sandbox, now: () => clock.now() },
+        {
+          db,
+          peeker,
+          publisher,
+          sandbox: config.peeker.sandbox,
+          now: () => clock.now(),
+          reorders: { peeker, sequencerLogin: () => sequencerLoginOf(config) },
+        },
         event,
       );
       senderLoop.wake();
     },
+  });
+
+  const visibility = createVisibility({
+    config,
+    db,
+    logger,
+    clock,
+    runner: workerId,
+    publisher,
+    metrics,
+    wakeSender: () => senderLoop.wake(),
   });
 
   const routes: Route[] = [
@@ -136,7 +190,17 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     },
   ];
   const app = createSlackApp({ config, logger, routes });
+  const isOperator = createOperatorCheck({
+    operators: config.slack.operators,
+    listGroupMembers: async (usergroup) =>
+      (await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup })).users ?? [],
+    now: () => clock.now().getTime(),
+    onError: (group, error) =>
+      logger.warn({ group, err: { message: (error as Error).message } }, "could not expand a user group"),
+  });
   registerListeners(app, {
+    isOperator,
+    checkPictureUrl: deps.checkPictureUrl ?? createPictureUrlChecker(),
     config,
     db,
     peeker,
@@ -146,11 +210,15 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     clock,
     wakeSender: () => senderLoop.wake(),
     runner: workerId,
+    runReconcile: (slot) => runReconcile(slot),
+    visibility: { runDigest: visibility.runDigest, home: visibility.home, permalink: visibility.permalink },
   });
 
   let port = config.port;
   if (config.slack.appToken) {
     await app.start();
+    // In Socket Mode the custom routes listen on installerOptions.port (design §10); PORT=0 picks a free one.
+    port = (await socketModeHttpPort(app)) ?? port;
   } else {
     // Node's defaults (60 s headers, 300 s request) let slow clients pin sockets; Slack and Peeker send fast.
     const server = (await app.start(config.port, {
@@ -161,6 +229,18 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   }
   inbox.start();
   senderLoop.start();
+  visibility.start();
+  // Every replica schedules it; the slot's `runs` row lets one of them run it (design §3 "Cron slots").
+  const schedules = startSchedules(
+    [
+      {
+        name: "reconcile",
+        expression: config.reconcileCron,
+        run: (slot, signal) => runReconcile(slot, signal),
+      },
+    ],
+    logger,
+  );
   logger.info(
     { port, socketMode: Boolean(config.slack.appToken), sandbox: config.peeker.sandbox },
     "bot started",
@@ -173,10 +253,13 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     stop() {
       stopping ??= (async () => {
         logger.info("stopping");
+        // Cron first: no new run starts, and a reconcile in flight is told to stop between steps.
+        await schedules.stop();
         // Stop taking work first, then let the loops finish what they hold, then close in reverse order.
         await app
           .stop()
           .catch((error: Error) => logger.warn({ err: { message: error.message } }, "app stop"));
+        await visibility.stop();
         sender.stop();
         await Promise.all([inbox.stop(), senderLoop.stop()]);
         await peeker.close();
@@ -187,4 +270,97 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       return stopping;
     },
   };
+}
+
+/**
+ * Work that must follow every reconcile (src/pending/reconcile.ts `AfterReconcileStep`). Issue #5 adds
+ * `completeQueuedReorders` here: place each queued corrected order once its original order is `cancelled`.
+ */
+function afterReconcileSteps(deps: QueuedReorderDeps): AfterReconcileStep[] {
+  // A queued reorder whose original order reconciliation found cancelled is placed now (design §3).
+  return [{ name: "queued-reorders", run: async () => void (await completeQueuedReorders(deps)) }];
+}
+
+/** The sequencer login from configuration, read when an order is placed (never copied anywhere). */
+function sequencerLoginOf(config: Config): { email?: string; password?: string } {
+  return { email: config.peeker.sequencerLoginEmail, password: config.peeker.sequencerLoginPassword };
+}
+
+export interface ReconcileOnce {
+  slot: string;
+  outcome: ReconcileOutcome;
+  /** Cards this run changed that were still not shown in Slack when the wait (≤ 60 s) ended. */
+  unsent: number;
+}
+
+/**
+ * `npm run reconcile`: one reconcile in this minute's manual slot (a second request in the minute, here or in
+ * Slack, runs nothing), then up to 60 s for the cards it queued to be posted, by this process's own sender or a
+ * running bot's (whoever holds the channel's lease). With the embedded database it joins a running bot's server
+ * rather than start (and so stop) it.
+ */
+export async function runReconcileOnce(config: Config, deps: BotDependencies): Promise<ReconcileOnce> {
+  const { logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const running = config.databaseUrl ? undefined : await runningEmbeddedUrl(config.dataDir);
+  const { database, embedded } = running
+    ? { database: openDatabase(running, logger), embedded: undefined }
+    : await openMigratedDatabase(config, logger);
+  const { db } = database;
+  const peeker = new PeekerClient({
+    apiKey: config.peeker.apiKey,
+    baseUrl: config.peeker.apiUrl,
+    logger: logger.child({ component: "peeker" }),
+    clock,
+    budget: { limit: config.peeker.requestsPerMinute },
+  });
+  const publisher = createCardPublisher(config.slack.channelId);
+  const sender = createSlackSender({
+    db,
+    slack: createSenderClient(config, logger),
+    workerId,
+    logger: logger.child({ component: "slack-sender" }),
+    metrics: createMetrics(),
+    backlogLimit: config.cardBacklogLimit,
+  });
+  const senderLoop = createWorkerLoop({ name: "slack-sender", logger, pollMs: 250, tick: sender.tick });
+  senderLoop.start();
+  try {
+    const since = await databaseNow(db);
+    const slot = manualSlot(clock.now());
+    const job = makeReconcileJob({
+      db,
+      peeker,
+      publisher,
+      sandbox: config.peeker.sandbox,
+      now: () => clock.now(),
+      logger,
+      runner: workerId,
+      wakeSender: () => senderLoop.wake(),
+      after: afterReconcileSteps({
+        db,
+        peeker,
+        publisher,
+        now: () => clock.now(),
+        sequencerLogin: () => sequencerLoginOf(config),
+        wakeSender: () => senderLoop.wake(),
+      }),
+    });
+    const outcome = await job(slot);
+    const deadline = Date.now() + 60_000;
+    let unsent = await unsentCardsSince(db, config.slack.channelId, since);
+    while (unsent > 0 && Date.now() < deadline) {
+      senderLoop.wake();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      unsent = await unsentCardsSince(db, config.slack.channelId, since);
+    }
+    return { slot, outcome, unsent };
+  } finally {
+    sender.stop();
+    await senderLoop.stop();
+    await peeker.close();
+    await database.close();
+    await embedded?.stop();
+  }
 }

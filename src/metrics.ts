@@ -65,6 +65,36 @@ export function createMetrics() {
       labelNames: ["route", "outcome"] as const,
       registers: [registry],
     }),
+    digests: new Counter({
+      name: "peeker_digests_total",
+      help: "Digest runs by outcome (posted, skipped = another replica had the slot, failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    nudges: new Counter({
+      name: "peeker_sla_nudges_total",
+      help: "SLA nudges queued as thread replies",
+      registers: [registry],
+    }),
+    // Read from the `runs` table at scrape time, so every replica reports the same last reconcile/digest/nudge.
+    jobLastRunSeconds: new Gauge({
+      name: "peeker_job_last_run_timestamp_seconds",
+      help: "When the last run of a cron job (reconcile, digest, nudge) started, Unix seconds",
+      labelNames: ["job"] as const,
+      registers: [registry],
+    }),
+    jobLastRunOk: new Gauge({
+      name: "peeker_job_last_run_ok",
+      help: "1 when the last finished run of a cron job succeeded, 0 when it failed",
+      labelNames: ["job"] as const,
+      registers: [registry],
+    }),
+    jobLastRunCount: new Gauge({
+      name: "peeker_job_last_run_count",
+      help: "Counts recorded by the last finished run of a cron job (reconcile drift: opened, resolved, …)",
+      labelNames: ["job", "count"] as const,
+      registers: [registry],
+    }),
     pendingActions: new Counter({
       name: "peeker_pending_actions_total",
       help: "Pending-action state changes (opened, updated, resolved, reopened)",

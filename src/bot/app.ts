@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { App, type AuthorizeResult } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
@@ -83,4 +84,15 @@ export function createSlackApp({ config, logger, routes }: SlackAppOptions): App
     port: config.port,
     processBeforeResponse: false,
   });
+}
+
+/**
+ * The port Socket Mode's side HTTP server (custom routes: webhooks, health) bound. Bolt keeps that server on its
+ * receiver without exposing it, and does not await its `listen`, so PORT=0 would otherwise leave us guessing.
+ */
+export async function socketModeHttpPort(app: App): Promise<number | undefined> {
+  const server = (app as unknown as { receiver?: { httpServer?: Server } }).receiver?.httpServer;
+  if (!server) return undefined;
+  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
+  return (server.address() as AddressInfo | null)?.port;
 }

@@ -1,4 +1,5 @@
 import type { PendingActionRow } from "../db/schema.js";
+import { slackDetailsOf } from "../pending/slack-details.js";
 import type { ActionDetails } from "../pending/snapshot.js";
 import type { CardModel } from "./views/card-model.js";
 
@@ -41,6 +42,9 @@ export function cardModelOf(row: PendingActionRow): CardModel {
       : {}),
     notes: details.notes ?? [],
     ...optional("newOrderId", details.newOrderId),
+    ...(row.state === "resolving" && slackDetailsOf(row.details).queuedReorder?.needsLogin
+      ? { asksSequencerLogin: true }
+      : {}),
     ...(row.state === "resolved" && row.resolved_at
       ? {
           resolved: {

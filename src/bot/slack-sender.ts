@@ -18,6 +18,8 @@ import {
 } from "../db/slack-outbox.repository.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { type BacklogGuard, createBacklogGuard, type DesiredSummary } from "./backlog-guard.js";
+import { BACKLOG_EVENT_TYPE } from "./views/backlog-summary.js";
 import { CARD_EVENT_TYPE } from "./views/card-model.js";
 
 /**
@@ -64,6 +66,10 @@ export interface SlackSenderOptions {
   leaseSeconds?: number;
   /** Most sends per channel before the lease is given back, so other replicas get a turn. */
   maxSendsPerLease?: number;
+  /** CARD_BACKLOG_LIMIT (design §5): most cards of unresolved actions out per channel; unset = no guard. */
+  backlogLimit?: number;
+  /** How often channels with only held cards are looked at, ms (default 5000). */
+  backlogCheckMs?: number;
 }
 
 type Outcome =
@@ -78,6 +84,10 @@ export function createSlackSender(options: SlackSenderOptions) {
   const leaseSeconds = options.leaseSeconds ?? 30;
   const maxSends = options.maxSendsPerLease ?? 60;
   const random = options.random ?? Math.random;
+  const backlog: BacklogGuard | undefined =
+    options.backlogLimit === undefined ? undefined : createBacklogGuard(db, options.backlogLimit);
+  const backlogCheckMs = options.backlogCheckMs ?? 5000;
+  let lastBacklogCheck = 0;
   let stopping = false;
 
   const call = async <T>(method: string, run: () => Promise<T>): Promise<{ value?: T; outcome: Outcome }> => {
@@ -178,10 +188,48 @@ export function createSlackSender(options: SlackSenderOptions) {
     return outcome;
   };
 
+  /** Posts or edits the channel's one backlog summary (looked up by metadata before a first post). */
+  const sendSummary = async (channel: string, summary: DesiredSummary): Promise<Outcome> => {
+    if (!backlog) return { kind: "ok" };
+    const { rendered, hash } = summary;
+    const message = { channel, text: rendered.text, blocks: rendered.blocks, metadata: rendered.metadata };
+    let ts = summary.ts;
+    if (!ts) {
+      // A post whose answer never arrived may be in the channel: edit it rather than post a second summary.
+      const { value, outcome } = await call("conversations.history", () =>
+        slack.history({ channel, limit: 200, include_all_metadata: true }),
+      );
+      if (outcome.kind !== "ok") return outcome;
+      ts = value?.messages?.find((m) => m.metadata?.event_type === BACKLOG_EVENT_TYPE)?.ts ?? null;
+    }
+    if (ts) {
+      const edited = ts;
+      const { outcome } = await call("chat.update", () => slack.update({ ...message, ts: edited }));
+      if (outcome.kind === "ok") await backlog.recordSummary(channel, { ts: edited, hash });
+      // Someone deleted it: the next pass posts a new one.
+      else if (outcome.kind === "failed" && outcome.notFound)
+        await backlog.recordSummary(channel, { ts: null, hash: null });
+      return outcome;
+    }
+    const { value, outcome } = await call("chat.postMessage", () =>
+      slack.postMessage({ ...message, unfurl_links: false, unfurl_media: false }),
+    );
+    if (outcome.kind === "ok" && value?.ts) await backlog.recordSummary(channel, { ts: value.ts, hash });
+    return outcome;
+  };
+
   const drainChannel = async (channel: string): Promise<number> => {
     const lease = await acquireChannelLease(db, channel, workerId, leaseSeconds);
     if (!lease) return 0;
     let sent = 0;
+    // Backlog guard (design §5): `room` is how many more cards of unresolved actions may go out. It is counted
+    // under the lease, so only this sender spends it, and a card queued a moment ago cannot slip past the limit.
+    // Rebalance (hold the excess, release the oldest) when the lease starts, after an edit (a resolution frees a
+    // place) and whenever the room runs out; look at the summary once per lease and whenever the balance moved.
+    let room = 0;
+    let rebalanceDue = backlog !== undefined;
+    let justRebalanced = false;
+    let summaryDue = backlog !== undefined;
     try {
       let nextSendAt = Date.now() + lease.waitMs;
       while (!stopping && sent < maxSends) {
@@ -191,19 +239,54 @@ export function createSlackSender(options: SlackSenderOptions) {
           if (wait > 5000) break;
           await new Promise((r) => setTimeout(r, wait));
         }
-        const item = await nextOutboxItem(db, channel);
-        if (!item) break;
-        const outcome =
-          item.kind === "card"
-            ? await sendCard(channel, item.card, item.cardKey)
-            : await sendLine(channel, item);
+        let outcome: Outcome;
+        let item: OutboxItem | undefined;
+        if (backlog && rebalanceDue) {
+          rebalanceDue = false;
+          justRebalanced = true;
+          const balance = await backlog.rebalance(channel);
+          room = balance.room;
+          if (balance.changed > 0) summaryDue = true;
+        }
+        const summary = backlog && summaryDue ? await backlog.desiredSummary(channel) : undefined;
+        summaryDue = false;
+        if (summary) {
+          outcome = await sendSummary(channel, summary);
+          // Retried on the next pass through the loop (after the channel's wait) or the next lease.
+          if (outcome.kind === "rate_limited") summaryDue = true;
+          else if (outcome.kind === "failed")
+            logger.warn({ channel, error: outcome.error }, "backlog summary not sent; trying again later");
+        } else {
+          item = await nextOutboxItem(db, channel);
+          if (!item) break;
+          const firstPost = item.kind === "card" && !item.card.ts && item.card.state !== "posting";
+          if (backlog && firstPost && item.kind === "card" && item.actionState !== "resolved") {
+            if (room <= 0 && !justRebalanced) {
+              rebalanceDue = true;
+              continue;
+            }
+            if (room <= 0) {
+              // Queued after the rebalance while the channel is full: held like the rest.
+              await backlog.hold(item.card.pending_action_id);
+              summaryDue = true;
+              continue;
+            }
+            room--;
+          }
+          outcome =
+            item.kind === "card"
+              ? await sendCard(channel, item.card, item.cardKey)
+              : await sendLine(channel, item);
+          justRebalanced = false;
+          if (backlog && item.kind === "card" && item.card.ts) rebalanceDue = true;
+        }
         sent++;
         if (outcome.kind === "rate_limited") {
           logger.warn(
             { channel, retryAfterMs: outcome.retryAfterMs },
             "Slack rate limit; waiting for this channel only",
           );
-        } else if (outcome.kind === "failed") {
+        } else if (outcome.kind === "failed" && item) {
           await recordFailure(item, outcome);
         }
         const retryAfterMs = outcome.kind === "rate_limited" ? outcome.retryAfterMs : undefined;
@@ -251,6 +334,11 @@ export function createSlackSender(options: SlackSenderOptions) {
     /** One pass over every channel with due work; resolves true when something was sent. */
     async tick(): Promise<boolean> {
       const channels = await channelsWithWork(db);
+      if (backlog && Date.now() - lastBacklogCheck >= backlogCheckMs) {
+        lastBacklogCheck = Date.now();
+        for (const channel of await backlog.channelsToCheck())
+          if (!channels.includes(channel)) channels.push(channel);
+      }
       const sent = await Promise.all(channels.map((channel) => drainChannel(channel)));
       return sent.some((n) => n > 0);
     },

@@ -43,3 +43,42 @@ export async function appendAudit(
     )
     .execute();
 }
+
+export interface AuditRow {
+  at: Date;
+  actor: string;
+  action: string;
+  pendingActionId: string | null;
+  resourceId: string | null;
+  details: Record<string, unknown>;
+  peekerRequestId: string | null;
+}
+
+/** The newest `limit` rows about a resource id or any of the given pending actions, oldest first. */
+export async function listAuditTrail(
+  db: Kysely<Database> | Transaction<Database>,
+  input: { resourceId: string; pendingActionIds: string[]; limit: number },
+): Promise<AuditRow[]> {
+  const rows = await db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb("resource_id", "=", input.resourceId),
+        ...(input.pendingActionIds.length > 0 ? [eb("pending_action_id", "in", input.pendingActionIds)] : []),
+      ]),
+    )
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .limit(input.limit)
+    .execute();
+  return rows.reverse().map((r) => ({
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    pendingActionId: r.pending_action_id,
+    resourceId: r.resource_id,
+    details: r.details,
+    peekerRequestId: r.peeker_request_id,
+  }));
+}

@@ -228,3 +228,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * The URL of an embedded PostgreSQL already running on `dataDir` (a bot is up), or undefined. A one-shot command
+ * (`npm run reconcile`) connects to it rather than start its own, which would stop the bot's server first.
+ */
+export async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> {
+  const root = path.resolve(dataDir);
+  let lines: string[];
+  let password: string;
+  try {
+    lines = (await readFile(path.join(root, "postgres", "postmaster.pid"), "utf8")).split("\n");
+    password = (await readFile(path.join(root, "postgres.password"), "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  // postmaster.pid: pid, data dir, start time, port, …
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port) || port <= 0)
+    return undefined;
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}

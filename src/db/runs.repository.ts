@@ -59,3 +59,12 @@ export async function lastSucceededRun(db: Kysely<Database>, job: string): Promi
     .limit(1)
     .executeTakeFirst();
 }
+
+/** The last finished run of every job (GET /metrics, `/peeker status`). */
+export async function lastFinishedRuns(db: Kysely<Database>): Promise<RunRow[]> {
+  const result = await sql<RunRow>`
+    SELECT DISTINCT ON (job) * FROM runs
+     WHERE outcome <> 'running'
+     ORDER BY job, started_at DESC`.execute(db);
+  return result.rows;
+}

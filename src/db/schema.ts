@@ -55,6 +55,8 @@ export interface PendingActionsTable {
   resolution: string | null;
   version: Generated<number>;
   updated_at: DefaultedTimestamp;
+  /** Start of the last SLA period this action was nudged for (migrations/0003_sla_nudges.sql). */
+  sla_nudged_for: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type CardState = "to_post" | "posting" | "posted";
@@ -134,6 +136,16 @@ export interface RunsTable {
   error: string | null;
 }
 
+/** migrations/0004_reconcile_and_backlog.sql: one reconcile walk's `GET /orders/pending` rows, grouped in SQL. */
+export interface ReconcileRowsTable {
+  slot: string;
+  group_key: string;
+  row_id: string;
+  seq: number;
+  data: Json<Record<string, unknown>>;
+  staged_at: DefaultedTimestamp;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -149,6 +161,7 @@ export interface Database {
   audit_log: AuditLogTable;
   customer_channels: CustomerChannelsTable;
   runs: RunsTable;
+  reconcile_rows: ReconcileRowsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

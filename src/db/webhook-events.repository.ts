@@ -77,15 +77,16 @@ export async function renewEventLeases(
     .execute();
 }
 
-export async function markEventProcessed(
+export async function markEventsProcessed(
   db: Kysely<Database>,
   workerId: string,
-  eventId: string,
+  eventIds: string[],
 ): Promise<void> {
+  if (eventIds.length === 0) return;
   await db
     .updateTable("webhook_events")
     .set({ processed_at: sql`now()`, locked_until: null, locked_by: null, last_error: null })
-    .where("event_id", "=", eventId)
+    .where("event_id", "in", eventIds)
     .where("locked_by", "=", workerId)
     .execute();
 }

@@ -5,7 +5,7 @@ import {
   type ClaimedEvent,
   claimDueEvents,
   markEventFailed,
-  markEventProcessed,
+  markEventsProcessed,
   pruneWebhookEvents,
   renewEventLeases,
   scheduleEventRetry,
@@ -41,18 +41,18 @@ export const MAX_ATTEMPTS = 10;
 
 export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop {
   const { db, workerId, logger, metrics } = options;
-  const batchSize = options.batchSize ?? 10;
+  const batchSize = options.batchSize ?? 25;
   const concurrency = options.concurrency ?? 4;
   const leaseSeconds = options.leaseSeconds ?? 30;
   const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
   const random = options.random ?? Math.random;
   let lastPrune = 0;
 
-  const finish = async (event: ClaimedEvent) => {
+  /** Handles one event; returns its id when it succeeded (marked processed with the rest of the batch). */
+  const finish = async (event: ClaimedEvent): Promise<string | undefined> => {
     try {
       await options.handle(event);
-      await markEventProcessed(db, workerId, event.event_id);
-      metrics.eventsProcessed.inc({ outcome: "processed" });
+      return event.event_id;
     } catch (error) {
       const message = describe(error);
       if (event.attempts >= maxAttempts) {
@@ -71,6 +71,7 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
           "event retried",
         );
       }
+      return undefined;
     }
   };
 
@@ -94,7 +95,11 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       (leaseSeconds * 1000) / 3,
     );
     try {
-      await runWithConcurrency(batch, concurrency, finish);
+      const done = await runWithConcurrency(batch, concurrency, finish);
+      // One statement for the whole batch: under a burst the processor's writes must not crowd out the intake's.
+      const processed = done.filter((id): id is string => id !== undefined);
+      await markEventsProcessed(db, workerId, processed);
+      metrics.eventsProcessed.inc({ outcome: "processed" }, processed.length);
     } finally {
       clearInterval(renew);
     }
@@ -120,17 +125,19 @@ function describe(error: unknown): string {
   return String((error as Error)?.message ?? error).slice(0, 1000);
 }
 
-async function runWithConcurrency<T>(
+async function runWithConcurrency<T, R>(
   items: T[],
   limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
+      const index = next++;
+      results[index] = await work(items[index]!);
     }
   });
   await Promise.all(runners);
+  return results;
 }

@@ -91,7 +91,17 @@ export interface PeekerClientOptions {
 export interface CallOptions {
   /** A person is waiting: served first, one deadline (default 2.5 s), no retry. */
   interactive?: boolean;
+  /**
+   * Overrides the interactive deadline, ms. A slash command may answer later through its response_url, so it
+   * keeps the priority of an interactive call without the 2.5 s cut.
+   */
+  deadlineMs?: number;
   signal?: AbortSignal;
+  /**
+   * Called once per HTTP attempt of this call, after the client-wide `onCall` (a job counting the requests it
+   * made, retries included). Must not throw; errors are swallowed.
+   */
+  onAttempt?: (info: PeekerCallInfo) => void;
 }
 
 export interface PeekerResult<T> {
@@ -525,26 +535,28 @@ export class PeekerClient {
     };
     if (error) this.#logger.warn(fields, "peeker call failed");
     else this.#logger.info(fields, "peeker call");
-    if (!this.#onCall) return;
-    try {
-      this.#onCall({
-        method: spec.method,
-        route: spec.route,
-        status,
-        outcome,
-        ms,
-        requestId,
-        attempt,
-        interactive,
-      });
-    } catch {
-      // Metrics must never break a call.
+    const info: PeekerCallInfo = {
+      method: spec.method,
+      route: spec.route,
+      status,
+      outcome,
+      ms,
+      requestId,
+      attempt,
+      interactive,
+    };
+    for (const hook of [this.#onCall, spec.options?.onAttempt]) {
+      try {
+        hook?.(info);
+      } catch {
+        // Metrics must never break a call.
+      }
     }
   }
 
   #startDeadline(spec: CallSpec<unknown>): { at: number; signal: AbortSignal; clear(): void } {
     const controller = new AbortController();
-    const ms = this.#interactiveDeadlineMs;
+    const ms = spec.options?.deadlineMs ?? this.#interactiveDeadlineMs;
     const timer = setTimeout(() => {
       controller.abort(
         new PeekerError({

@@ -2,6 +2,7 @@ import { sql, type Transaction } from "kysely";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { CardChange } from "./changes.js";
+import { heldByReorder, mergeRereadDetails, peekerDetailsOf } from "./slack-details.js";
 import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
 
 /**
@@ -95,7 +96,9 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
 
   const seen = new Set(keys);
   const gone = existing.filter(
-    (row) => !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot),
+    // A card waiting on (or following) a corrected order is decided by that order, not by the original's end.
+    (row) =>
+      !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot) && !heldByReorder(row),
   );
   for (const row of gone) {
     const resolved = await updateAction(trx, row, {
@@ -214,7 +217,7 @@ function changed(row: PendingActionRow, observed: ObservedAction): boolean {
     row.customer_email !== next.customer_email ||
     row.message !== next.message ||
     row.peeker_action_ids.join(",") !== next.peeker_action_ids.join(",") ||
-    stableJson(row.details) !== stableJson(observed.details)
+    stableJson(peekerDetailsOf(row.details)) !== stableJson(observed.details)
   );
 }
 
@@ -226,6 +229,10 @@ async function updateAction(
   // A swap id we recorded ourselves (resolution flow) is kept when a re-read does not know it.
   const patch = { ...values };
   if (patch.swap_id === null && row.swap_id) delete patch.swap_id;
+  // Notes, a queued reorder or a followed order written from Slack survive the re-read (src/pending/slack-details.ts).
+  if (typeof patch.details === "string") {
+    patch.details = JSON.stringify(mergeRereadDetails(row.details, JSON.parse(patch.details) as object));
+  }
   return trx
     .updateTable("pending_actions")
     .set({ ...patch, version: sql`version + 1`, updated_at: sql`now()` })
@@ -265,4 +272,60 @@ function stableJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
       : v,
   );
+}
+
+/**
+ * The batch form of the commonest outcome, for reconciliation's walk: every snapshot whose open actions are all
+ * tracked, open and unchanged, and whose scope holds nothing else, is confirmed with one lock and one write
+ * (exactly what applySnapshot does for it: touch the rows, count them unchanged). The others come back in
+ * `rest`, for applySnapshot one by one. Call it holding the resources' locks, inside the caller's transaction.
+ */
+export async function confirmUnchanged(
+  ctx: ApplyContext,
+  snapshots: Snapshot[],
+): Promise<{ unchanged: number; rest: Snapshot[] }> {
+  const keys = snapshots.flatMap((s) => s.open.map((o) => o.cardKey));
+  const scopes = snapshots.flatMap((s) => (s.scope ? [s.scope] : []));
+  if (keys.length === 0) return { unchanged: 0, rest: snapshots };
+  const rows = await ctx.trx
+    .selectFrom("pending_actions")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb("card_key", "in", keys),
+        ...scopes.map((scope) =>
+          eb.and([
+            eb(scope.column, "=", scope.id),
+            eb("state", "!=", "resolved"),
+            ...(scope.kinds ? [eb("resource_kind", "in", scope.kinds)] : []),
+          ]),
+        ),
+      ]),
+    )
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  const byKey = new Map(rows.map((row) => [row.card_key, row]));
+  const confirmed: string[] = [];
+  const rest: Snapshot[] = [];
+  for (const snapshot of snapshots) {
+    const seen = new Set(snapshot.open.map((o) => o.cardKey));
+    const same =
+      snapshot.open.length > 0 &&
+      snapshot.open.every((observed) => {
+        const row = byKey.get(observed.cardKey);
+        return row !== undefined && row.state === "open" && !changed(row, observed);
+      }) &&
+      !rows.some((row) => !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot));
+    if (!same) {
+      rest.push(snapshot);
+      continue;
+    }
+    for (const observed of snapshot.open) {
+      const row = byKey.get(observed.cardKey);
+      if (row) confirmed.push(row.id);
+    }
+  }
+  if (confirmed.length > 0) await touch(ctx.trx, confirmed, ctx.now);
+  return { unchanged: confirmed.length, rest };
 }

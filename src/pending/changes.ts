@@ -15,6 +15,8 @@ export type CardChange =
   | { kind: "resolving"; by: string; note: string }
   | { kind: "reopened"; why: string }
   | { kind: "customer_notified"; by: string; to: { channel: string } | "thread" }
+  /** A customer-ready message posted in the card thread for an operator to forward (whole, not one line). */
+  | { kind: "customer_message"; text: string }
   | { kind: "resolved"; source: "slack"; by: string; how?: string }
   | { kind: "resolved"; source: "peeker" | "reconcile"; how?: string }
   | { kind: "nudge"; waitedMs: number; slaMs: number; users: string[]; groups: string[] }

@@ -1,10 +1,12 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { appendAudit } from "../db/audit-log.repository.js";
 import type { Database } from "../db/schema.js";
 import type { ClaimedEvent } from "../db/webhook-events.repository.js";
 import { eventFromObject, type WebhookEvent } from "../peeker/webhooks.js";
 import { type ApplyResult, applySnapshot, type CardPublisher } from "./apply-snapshot.js";
+import { afterOrderReread, type QueuedReorderDeps } from "./queued-reorders.js";
 import { type PeekerReader, rereadDomain, rereadImport, rereadOrder, rereadSwap } from "./reread.js";
+import { lockResources } from "./resource-lock.js";
 import type { Snapshot } from "./snapshot.js";
 
 /**
@@ -18,6 +20,11 @@ export interface ProcessDeps {
   publisher: CardPublisher;
   sandbox: boolean;
   now: () => Date;
+  /**
+   * Queued and followed corrected orders (src/pending/queued-reorders.ts): after an order re-read, a queued
+   * reorder whose original is now cancelled is placed, and a card following a corrected order follows it.
+   */
+  reorders?: Omit<QueuedReorderDeps, "db" | "publisher" | "now">;
 }
 
 export type ProcessOutcome =
@@ -45,7 +52,7 @@ export async function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Pr
   const result = await deps.db.transaction().execute(async (trx) => {
     // One resource is re-read and applied by one worker at a time across replicas, so an older snapshot can
     // never overwrite a newer one.
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`.execute(trx);
+    await lockResources(trx, [lockKey]);
     const snapshots = await target.reread(deps.peeker);
     const now = deps.now();
     const total: ApplyResult = { opened: 0, updated: 0, resolved: 0, reopened: 0, unchanged: 0 };
@@ -77,6 +84,14 @@ export async function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Pr
     ]);
     return total;
   });
+  if (target.family === "order" && deps.reorders) {
+    // After the commit: placing an order is a Peeker write and must not hold the resource's lock. A failure
+    // throws, so the event is retried and the queued reorder is not forgotten.
+    await afterOrderReread(
+      { db: deps.db, publisher: deps.publisher, now: deps.now, ...deps.reorders },
+      target.id,
+    );
+  }
   return { kind: "applied", resource: lockKey, result };
 }
 

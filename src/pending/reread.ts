@@ -42,6 +42,31 @@ export async function rereadOrder(peeker: PeekerReader, orderId: string): Promis
   ];
 }
 
+/**
+ * Re-reads the `GET /orders/pending` rows of one card that has no order (design §3: such a row is keyed by its
+ * domain), for reconciliation to confirm it is gone before resolving it.
+ */
+export async function rereadOrderlessCard(
+  peeker: PeekerReader,
+  cardKey: string,
+  domainId: string,
+): Promise<Snapshot[]> {
+  const rows: PendingOrderAction[] = [];
+  let requestId: string | undefined;
+  for await (const page of peeker.listPendingActions({ domain_id: domainId, status: "open" }).pages()) {
+    rows.push(...page.data.filter((row) => !row.order_id));
+    requestId = page.requestId;
+  }
+  return [
+    {
+      scope: { column: "card_key", id: cardKey },
+      open: groupPendingRows(rows, {}).filter((action) => action.cardKey === cardKey),
+      resolution: "No longer listed by Peeker",
+      requestIds: [requestId].filter(isString),
+    },
+  ];
+}
+
 /** Groups `GET /orders/pending` rows by card key: one card per order for pictures, per key otherwise. */
 export function groupPendingRows(
   rows: PendingOrderAction[],
@@ -179,8 +204,15 @@ export async function rereadSwap(peeker: PeekerReader, swapId: string): Promise<
     if (isNotFound(error)) return [];
     throw error;
   }
-  const swap = result.data;
-  const requestIds = [result.requestId].filter(isString);
+  return swapSnapshots(result.data, result.requestId);
+}
+
+/**
+ * What one swap says is open now: shared by the swap re-read and the reconciliation walk of
+ * `GET /swaps?status=action_required`, whose rows are the same resource.
+ */
+export function swapSnapshots(swap: Swap, requestId: string | undefined): Snapshot[] {
+  const requestIds = [requestId].filter(isString);
   const base = {
     reason: "replace_domain",
     resourceKind: "swap" as const,
@@ -206,6 +238,8 @@ export async function rereadSwap(peeker: PeekerReader, swapId: string): Promise<
             cardKey: cardKeyFor({ reason: action.reason, domainId: swap.domain_id, resourceId: swap.id }),
           })),
           resolution: `Swap is ${swap.status}`,
+          // A card waiting on this swap (resolving) needs the team again: Peeker wants input before it goes on.
+          reopenWhy: `Swap ${swap.id} needs action`,
           requestIds,
         },
       ];

@@ -37,7 +37,8 @@ export interface ObservedAction {
  */
 export interface Snapshot {
   scope?: {
-    column: "order_id" | "import_id" | "domain_id" | "swap_id";
+    /** `card_key` scopes one card (a `GET /orders/pending` row without order_id has no other id). */
+    column: "order_id" | "import_id" | "domain_id" | "swap_id" | "card_key";
     id: string;
     /** Only rows first reported by these resource kinds; unset = every kind. */
     kinds?: ResourceKind[];

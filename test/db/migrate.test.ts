@@ -32,7 +32,7 @@ describe("migrations", () => {
     expect(await isMigrated(empty.handle.pool, again.latest)).toBe(true);
   });
 
-  it("creates every table of design §4", async () => {
+  it("creates every table of design §4 (and the reconcile staging table)", async () => {
     const result = await empty.handle.pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
@@ -41,6 +41,7 @@ describe("migrations", () => {
         "audit_log",
         "customer_channels",
         "pending_actions",
+        "reconcile_rows",
         "runs",
         "schema_migrations",
         "slack_cards",

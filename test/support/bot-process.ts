@@ -8,7 +8,7 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 /** Every bot process started by the suite logs here; a test greps these files for secrets. */
-export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs");
+export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs", process.env.PEEKER_TEST_RUN ?? "adhoc");
 
 export interface BotProcess {
   readonly child: ChildProcess;
@@ -27,7 +27,14 @@ export interface BotProcess {
 export async function spawnBot(
   env: Record<string, string | undefined>,
   /** `detached`: the bot leads its own process group, so `killGroup` also kills the embedded PostgreSQL. */
-  options: { command?: string; name?: string; port?: number; detached?: boolean } = {},
+  options: {
+    command?: string;
+    name?: string;
+    port?: number;
+    detached?: boolean;
+    /** Entry point instead of `src/cli.ts` (a test entry that injects a fake network, say). */
+    script?: string;
+  } = {},
 ): Promise<BotProcess> {
   const port = options.port ?? 0;
   mkdirSync(LOG_DIR, { recursive: true });
@@ -36,12 +43,16 @@ export async function spawnBot(
     `${options.name ?? "bot"}-${process.pid}-${randomBytes(4).toString("hex")}.log`,
   );
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", options.command ?? "start"], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: options.detached ?? false,
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", options.script ?? "src/cli.ts", options.command ?? "start"],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached ?? false,
+    },
+  );
   let output = "";
   let boundPort = port;
   const collect = (chunk: Buffer) => {

@@ -27,7 +27,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { env?: Record<string, string | undefined>; name?: string } = {}) {
+export async function startStack(
+  options: {
+    env?: Record<string, string | undefined>;
+    name?: string;
+    /** The bots' entry point; default `src/cli.ts`. */
+    script?: string;
+  } = {},
+) {
   const [sim, slack, database] = await Promise.all([
     startPeekerSim(),
     startSlackFake(),
@@ -47,7 +54,10 @@ export async function startStack(options: { env?: Record<string, string | undefi
     overrides: Record<string, string | undefined> = {},
     name = options.name ?? "e2e",
   ) => {
-    const bot = await spawnBot({ ...env, ...overrides }, { name });
+    const bot = await spawnBot(
+      { ...env, ...overrides },
+      { name, ...(options.script ? { script: options.script } : {}) },
+    );
     bots.push(bot);
     await bot.waitReady();
     return bot;

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrate } from "../../src/db/migrate.js";
 import { silentLogger } from "../../src/logger.js";
+import { CANARY_SECRETS } from "./canaries.js";
 
 /**
  * One database server for the whole run: the machine's when TEST_DATABASE_URL names it (an admin URL such as
@@ -21,6 +23,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
+  // Bot processes of this run log under one folder (test/support/bot-process.ts); teardown greps it for secrets.
+  process.env.PEEKER_TEST_RUN = `run-${process.pid}-${Date.now()}`;
+  const logDir = path.join(tmpdir(), "peeker-test-logs", process.env.PEEKER_TEST_RUN);
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
@@ -53,7 +58,28 @@ export default async function setup(project: TestProject) {
     await admin.end();
     await embedded?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    assertNoCanaryInLogs(logDir);
   };
+}
+
+/**
+ * Secrets never reach a log line (design §6): every log any bot process wrote during the whole run is searched
+ * for the canary secrets the tests hand out. A hit fails the run.
+ */
+function assertNoCanaryInLogs(logDir: string): void {
+  if (!existsSync(logDir)) return;
+  const leaks: string[] = [];
+  for (const file of readdirSync(logDir)) {
+    const text = readFileSync(path.join(logDir, file), "utf8");
+    for (const secret of CANARY_SECRETS)
+      if (text.includes(secret)) leaks.push(`${file} contains ${secret.slice(0, 8)}…`);
+  }
+  if (leaks.length > 0) {
+    // vitest reports an error thrown here but still exits 0, so the exit code is set as well.
+    process.exitCode = 1;
+    throw new Error(`Secrets reached the bots' logs:\n${leaks.join("\n")}`);
+  }
+  rmSync(logDir, { recursive: true, force: true });
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Kysely } from "kysely";
+import { lastFinishedRuns } from "../../db/runs.repository.js";
 import type { Database } from "../../db/schema.js";
 import { inboxStats } from "../../db/webhook-events.repository.js";
 import type { Metrics } from "../../metrics.js";
@@ -13,6 +14,17 @@ export function makeMetricsRoute(metrics: Metrics, db: Kysely<Database>) {
       metrics.inboxDepth.set(stats.depth);
       metrics.inboxLagSeconds.set(stats.lagSeconds);
       metrics.eventsFailed.set(stats.failed);
+    } catch {
+      // keep the last values
+    }
+    try {
+      for (const run of await lastFinishedRuns(db)) {
+        metrics.jobLastRunSeconds.set({ job: run.job }, run.started_at.getTime() / 1000);
+        metrics.jobLastRunOk.set({ job: run.job }, run.outcome === "succeeded" ? 1 : 0);
+        for (const [count, value] of Object.entries(run.counts ?? {})) {
+          if (typeof value === "number") metrics.jobLastRunCount.set({ job: run.job, count }, value);
+        }
+      }
     } catch {
       // keep the last values
     }

@@ -38,6 +38,8 @@ export interface CardModel {
   notes: string[];
   /** The corrected order placed by the reorder flow. */
   newOrderId?: string;
+  /** A queued reorder's original is cancelled and its sequencer login (typed once, never stored) is needed again. */
+  asksSequencerLogin?: boolean;
   resolved?: ResolvedInfo;
 }
 

@@ -162,7 +162,13 @@ function idsContext(model: CardModel): KnownBlock {
 function buttons(model: CardModel): Button[] {
   const out: Button[] = [];
   const primary = primaryActionFor(model.reason);
-  if (primary) out.push(button(primary.actionId, primary.text, model.pendingActionId, "primary"));
+  if (model.asksSequencerLogin) {
+    out.push(
+      button(ACTION_IDS.reorderCredentialsOpen, "Enter sequencer login…", model.pendingActionId, "primary"),
+    );
+  } else if (primary) {
+    out.push(button(primary.actionId, primary.text, model.pendingActionId, "primary"));
+  }
   out.push(
     model.claimedBy
       ? button(ACTION_IDS.cardUnclaim, "Unclaim", model.pendingActionId)

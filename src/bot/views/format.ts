@@ -26,11 +26,13 @@ export function mentionGroup(groupId: string): string {
 }
 
 /**
- * Escapes text built by our own code but keeps the `<@U…>` mentions it is allowed to contain, so a note like
- * "Customer notified by <@U1>" renders while anything else stays inert. Cut to `max` escaped characters.
+ * Escapes text built by our own code but keeps the `<@U…>` and `<#C…>` mentions it is allowed to contain, so a note
+ * like "Customer notified by <@U1> in <#C2>" renders while anything else stays inert. Cut to `max` escaped characters.
  */
 export function clipKeepingMentions(text: string, max: number): string {
-  return clip(text, max).replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, "<@$1>");
+  return clip(text, max)
+    .replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, "<@$1>")
+    .replace(/&lt;#([CG][A-Z0-9]{2,})&gt;/g, "<#$1>");
 }
 
 /**

@@ -2,6 +2,8 @@ import type { CardChange } from "../../pending/changes.js";
 import { clip, clipKeepingMentions, formatDuration, mention, mentionGroup } from "./format.js";
 
 const MAX_FREE_TEXT = 500;
+/** The modal's "Message" input takes at most 3000 characters; escaping can grow it a little. */
+const MAX_CUSTOMER_MESSAGE = 3900;
 
 /**
  * A quiet one-line thread reply. The sender posts it without `reply_broadcast`, so nothing reaches the channel;
@@ -28,6 +30,9 @@ export function renderThreadLine(change: CardChange): string {
       return `Back to open: ${free(change.why)}`;
     case "customer_notified":
       return `Customer notified by ${mention(change.by)} ${destination(change.to)}`;
+    case "customer_message":
+      // Operator-edited text for a customer; escaped so nothing in it pings or links, and cut to fit a message.
+      return clip(change.text, MAX_CUSTOMER_MESSAGE);
     case "resolved":
       return resolvedLine(change);
     case "nudge":

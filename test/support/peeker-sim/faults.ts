@@ -5,7 +5,14 @@
 
 export type SimFault =
   /** Answer this status with the error envelope. Default 500 `internal_error`. */
-  | { kind: "error"; status?: number; code?: string; message?: string }
+  | {
+      kind: "error";
+      status?: number;
+      code?: string;
+      message?: string;
+      field?: string;
+      details?: Record<string, unknown>;
+    }
   /** Answer 429 `rate_limited` with `details.retry_after_seconds`. */
   | { kind: "rate_limited"; retryAfterSeconds?: number }
   /** Hold the request this long before handling it (stacks with one other fault). */

@@ -268,7 +268,13 @@ function faultError(fault: Exclude<SimFault, { kind: "latency" | "drop" }>): Sim
     });
   }
   const status = fault.status ?? 500;
-  return new SimHttpError(status, fault.code ?? "internal_error", fault.message ?? "Unexpected server error");
+  return new SimHttpError(
+    status,
+    fault.code ?? "internal_error",
+    fault.message ?? "Unexpected server error",
+    fault.field,
+    fault.details,
+  );
 }
 
 function internalError(error: unknown): unknown {

@@ -6,7 +6,8 @@
  */
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
 import { Faults, type HangOptions, type RateLimitOptions, type ServerErrorOptions } from "./faults.js";
 import { bearer, type ParsedArgs, parseArgs, readBody, send } from "./http.js";
 import {
@@ -84,6 +85,9 @@ export class SlackFake {
   private readonly knownChannels: Set<string> | undefined;
   private socketModeUrl: string | undefined;
   private seq = 0;
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly socketClients = new Set<WebSocket>();
+  private envelopeSeq = 0;
 
   constructor(
     private readonly server: Server,
@@ -199,6 +203,87 @@ export class SlackFake {
     this.socketModeUrl = url;
   }
 
+  // ---- Socket Mode ------------------------------------------------------------------------------------------
+
+  /**
+   * Serves Socket Mode on this server: `apps.connections.open` answers `ws://127.0.0.1:<port>/socket-mode`, and a
+   * client that connects there gets Slack's `hello`. Returns the URL.
+   */
+  enableSocketMode(): string {
+    this.socketModeUrl = `${this.url.replace(/^http/, "ws")}/socket-mode`;
+    return this.socketModeUrl;
+  }
+
+  /** Open Socket Mode connections. */
+  socketConnections(): number {
+    return this.socketClients.size;
+  }
+
+  /** Resolves once at least one Socket Mode client is connected. */
+  async waitForSocket(timeoutMs = 10_000): Promise<void> {
+    const started = Date.now();
+    while (this.socketClients.size === 0) {
+      if (Date.now() - started > timeoutMs) throw new Error("slack fake: no Socket Mode connection");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Sends one envelope (`slash_commands`, `interactive`, `events_api`) to the newest connection, as Slack does,
+   * and resolves with the client's ack `{ envelope_id, payload }` (the payload is what Bolt's ack() carried).
+   */
+  sendEnvelope(
+    type: "slash_commands" | "interactive" | "events_api",
+    payload: Record<string, unknown>,
+    timeoutMs = 5000,
+  ): Promise<{ envelope_id: string; payload?: unknown }> {
+    const socket = [...this.socketClients].at(-1);
+    if (!socket) return Promise.reject(new Error("slack fake: no Socket Mode connection"));
+    this.envelopeSeq += 1;
+    const envelopeId = `env-${this.envelopeSeq}-${Date.now()}`;
+    return new Promise((resolve, reject) => {
+      const onMessage = (data: Buffer) => {
+        let message: { envelope_id?: string; payload?: unknown };
+        try {
+          message = JSON.parse(data.toString()) as typeof message;
+        } catch {
+          return;
+        }
+        if (message.envelope_id !== envelopeId) return;
+        clearTimeout(timer);
+        socket.off("message", onMessage);
+        resolve({ envelope_id: envelopeId, payload: message.payload });
+      };
+      const timer = setTimeout(() => {
+        socket.off("message", onMessage);
+        reject(new Error(`slack fake: envelope ${envelopeId} not acknowledged within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.on("message", onMessage);
+      socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type !== "events_api",
+        }),
+      );
+    });
+  }
+
+  /** @internal */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? "/", this.url);
+    if (url.pathname !== "/socket-mode" || !this.socketModeUrl) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.handleUpgrade(req, socket, head, (ws) => {
+      this.socketClients.add(ws);
+      ws.on("close", () => this.socketClients.delete(ws));
+      ws.send(JSON.stringify({ type: "hello", num_connections: this.socketClients.size, debug_info: {} }));
+    });
+  }
+
   /** Requests with this token answer `invalid_auth` (a revoked or mistyped token). */
   markTokenInvalid(token: string): void {
     this.invalidTokens.add(token);
@@ -267,6 +352,8 @@ export class SlackFake {
 
   async close(): Promise<void> {
     // Hung requests would keep close() waiting forever.
+    for (const ws of this.socketClients) ws.terminate();
+    this.sockets.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => {
       this.server.close((error) => (error ? reject(error) : resolve()));
@@ -399,6 +486,10 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       if (!res.headersSent)
         send(res, 500, { ok: false, error: "fake_internal_error", detail: String(error) });
     });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (fake) fake.handleUpgrade(req, socket as Socket, head);
+    else socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake = new SlackFake(server, options);

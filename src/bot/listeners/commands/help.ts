@@ -1,6 +1,19 @@
 import type { SlashAnswer, Subcommand } from "./types.js";
 
 export function helpAnswer(subcommands: Record<string, Subcommand>, intro?: string): SlashAnswer {
-  const lines = Object.values(subcommands).map((s) => `• \`/peeker ${s.usage}\` — ${s.summary}`);
+  // `help` itself goes last, whatever order the registry lists it in.
+  const ordered = Object.entries(subcommands).sort(([a], [b]) => Number(a === "help") - Number(b === "help"));
+  const lines = ordered.map(([, s]) => `• \`/peeker ${s.usage}\` — ${s.summary}`);
   return { text: [intro, "*What `/peeker` can do*", ...lines].filter(Boolean).join("\n") };
 }
+
+/** `/peeker help`: every subcommand with its usage. */
+export const helpSubcommand: Subcommand = {
+  usage: "help",
+  summary: "this list",
+  async run() {
+    // Imported when run: the registry imports this file, so a static import would be circular.
+    const { SUBCOMMANDS } = await import("./registry.js");
+    return helpAnswer(SUBCOMMANDS);
+  },
+};

@@ -1,7 +1,11 @@
-import type { App } from "@slack/bolt";
+import type { App, types } from "@slack/bolt";
+import { ACTION_IDS } from "../../action-ids.js";
+import { errorInWords } from "../../error-words.js";
 import type { ListenerDeps } from "../deps.js";
 import { helpAnswer } from "./help.js";
 import { SUBCOMMANDS } from "./registry.js";
+import { registerShareAction } from "./share-action.js";
+import { registerStatusRetryAction } from "./status-retry-action.js";
 import type { Invocation, SlashAnswer } from "./types.js";
 
 /** Slack waits 3 s for the ack; answer inline when the work is done by then, else through response_url. */
@@ -20,38 +24,76 @@ export function registerCommandListeners(app: App, deps: ListenerDeps): void {
       triggerId: command.trigger_id,
       responseUrl: command.response_url,
     };
-    const [name = "help", ...args] = invocation.text.trim().split(/\s+/).filter(Boolean);
-    const subcommand = SUBCOMMANDS[name.toLowerCase()];
-    if (!subcommand) {
-      const intro = name === "help" ? undefined : `I don't know \`${name.slice(0, 40)}\`.`;
-      await ack({ response_type: "ephemeral", ...helpAnswer(SUBCOMMANDS, intro) });
-      return;
-    }
-    const work = subcommand.run(args, invocation, deps).catch((error: unknown) => {
-      deps.logger.error(
-        { err: { message: (error as Error)?.message }, subcommand: name },
-        "slash command failed",
-      );
-      return { text: `Sorry, \`/peeker ${name}\` failed: ${(error as Error)?.message ?? "unknown error"}` };
-    });
-    const inline = await Promise.race([work, delay(INLINE_ANSWER_MS)]);
+    const work = runSubcommand(invocation, deps);
+    let timer: NodeJS.Timeout | undefined;
+    const inline = await Promise.race([
+      work,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), INLINE_ANSWER_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     if (inline) {
-      await ack({ response_type: "ephemeral", ...render(inline) });
+      await ack({ response_type: "ephemeral", ...render(inline, invocation.text) });
       return;
     }
     await ack({ response_type: "ephemeral", text: "Working on it…" });
     const answer = await work;
-    await respond({ response_type: "ephemeral", replace_original: true, ...render(answer) }).catch(
-      (error: Error) =>
-        deps.logger.warn({ err: { message: error.message } }, "could not answer through response_url"),
+    await respond({
+      response_type: "ephemeral",
+      replace_original: true,
+      ...render(answer, invocation.text),
+    }).catch((error: Error) =>
+      deps.logger.warn({ err: { message: error.message } }, "could not answer through response_url"),
     );
   });
+  registerShareAction(app, deps);
+  registerStatusRetryAction(app, deps);
 }
 
-function render(answer: SlashAnswer) {
-  return answer.blocks ? { text: answer.text, blocks: answer.blocks } : { text: answer.text };
+/**
+ * Parses `invocation.text` and runs its subcommand. Unknown input gets the help text; a failure gets a sentence
+ * (errorInWords), never a stack trace. Also used by *Share in channel*, which runs the lookup again.
+ */
+export async function runSubcommand(invocation: Invocation, deps: ListenerDeps): Promise<SlashAnswer> {
+  const [name = "help", ...args] = invocation.text.trim().split(/\s+/).filter(Boolean);
+  const subcommand = SUBCOMMANDS[name.toLowerCase()];
+  if (!subcommand) {
+    return helpAnswer(SUBCOMMANDS, `I don't know \`${name.slice(0, 40).replace(/`/g, "'")}\`.`);
+  }
+  try {
+    return await subcommand.run(args, invocation, deps);
+  } catch (error) {
+    deps.logger.error(
+      { err: { message: (error as Error)?.message }, subcommand: name },
+      "slash command failed",
+    );
+    return { text: `Sorry, \`/peeker ${name.toLowerCase()}\` failed. ${errorInWords(error)}.` };
+  }
 }
 
-function delay(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+/** Slack's limit per message; the share button takes one. */
+const MAX_BLOCKS = 50;
+
+/** The answer as Slack message fields; a shareable one ends with *Share in channel* (its value: what to re-run). */
+export function render(answer: SlashAnswer, commandText: string | undefined) {
+  const share = answer.shareable && commandText !== undefined && commandText.trim().length <= 2000;
+  if (!answer.blocks && !share) return { text: answer.text };
+  const blocks: types.KnownBlock[] = answer.blocks
+    ? answer.blocks.slice(0, MAX_BLOCKS - (share ? 1 : 0))
+    : [{ type: "section", text: { type: "mrkdwn", text: answer.text.slice(0, 3000) } }];
+  if (share) {
+    blocks.push({
+      type: "actions",
+      elements: [
+        {
+          type: "button",
+          action_id: ACTION_IDS.share,
+          text: { type: "plain_text", text: "Share in channel", emoji: true },
+          value: commandText.trim(),
+        },
+      ],
+    });
+  }
+  return { text: answer.text, blocks };
 }

@@ -1,3 +1,14 @@
+import { digestSubcommand } from "./digest.js";
+import { domainSubcommand } from "./domain.js";
+import { helpSubcommand } from "./help.js";
+import { historySubcommand } from "./history.js";
+import { importSubcommand } from "./import.js";
+import { linkSubcommand } from "./link.js";
+import { orderSubcommand } from "./order.js";
+import { pendingSubcommand } from "./pending.js";
+import { reconcileSubcommand } from "./reconcile.js";
+import { statusSubcommand } from "./status.js";
+import { swapSubcommand } from "./swap.js";
 import type { Subcommand } from "./types.js";
 
 /**
@@ -5,4 +16,16 @@ import type { Subcommand } from "./types.js";
  * (Filled in by the resolution-flow and visibility work: order, pending, import, swap, domain, history, link,
  * status, digest, reconcile.)
  */
-export const SUBCOMMANDS: Record<string, Subcommand> = {};
+export const SUBCOMMANDS: Record<string, Subcommand> = {
+  order: orderSubcommand,
+  pending: pendingSubcommand,
+  import: importSubcommand,
+  swap: swapSubcommand,
+  domain: domainSubcommand,
+  history: historySubcommand,
+  link: linkSubcommand,
+  status: statusSubcommand,
+  digest: digestSubcommand,
+  reconcile: reconcileSubcommand,
+  help: helpSubcommand,
+};

@@ -1,0 +1,46 @@
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import { appendAudit } from "../../../db/audit-log.repository.js";
+import { retryFailedEvent } from "../../../db/webhook-events.repository.js";
+import { ACTION_IDS } from "../../action-ids.js";
+import type { ListenerDeps } from "../deps.js";
+
+const EVENT_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/** *Retry* beside a failed event in `/peeker status`: the event goes back to the inbox with fresh attempts. */
+export function registerStatusRetryAction(app: App, deps: ListenerDeps): void {
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.statusRetryEvent,
+    async ({ ack, body, action, respond }) => {
+      await ack();
+      const eventId = action.value ?? "";
+      if (!EVENT_ID.test(eventId)) {
+        await respond({
+          response_type: "ephemeral",
+          replace_original: false,
+          text: "That is not an event id.",
+        });
+        return;
+      }
+      const retried = await retryFailedEvent(deps.db, eventId);
+      if (retried) {
+        await appendAudit(deps.db, [
+          {
+            actor: body.user.id,
+            action: "event.retry_requested",
+            resourceId: eventId,
+            details: { event_id: eventId },
+          },
+        ]);
+      }
+      await respond({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: retried
+          ? `Event \`${eventId}\` is back in the inbox; it will be processed within seconds.`
+          : `Event \`${eventId}\` is not failed any more (already retried or processed).`,
+      }).catch((error: Error) =>
+        deps.logger.warn({ err: { message: error.message } }, "could not answer a retry"),
+      );
+    },
+  );
+}

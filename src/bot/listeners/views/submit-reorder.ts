@@ -1,0 +1,136 @@
+import type { App, ViewSubmitAction } from "@slack/bolt";
+import { submitReorderLogin } from "../../../pending/queued-reorders.js";
+import { submitReorder } from "../../../pending/resolve-reorder.js";
+import { BLOCK_IDS, INPUT_ACTION_IDS, parsePictureUrlBlockId, VIEW_CALLBACK_IDS } from "../../action-ids.js";
+import { code } from "../../views/format.js";
+import { messageModal, parseMetadata } from "../../views/modals.js";
+import { isCancelTicked, reorderLoginModal, reorderModal } from "../../views/reorder-modal.js";
+import type { ListenerDeps } from "../deps.js";
+import { answerSubmission, fieldErrors, outcomeView, resolveDepsOf, tell } from "../interaction-kit.js";
+import { blockIdsOf, selectedManyOf, textOf } from "./state.js";
+
+const TITLE = "Fix picture & reorder";
+const LOGIN_TITLE = "Place corrected order";
+
+export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
+  const resolve = resolveDepsOf(deps);
+
+  app.view<ViewSubmitAction>(VIEW_CALLBACK_IDS.reorderSubmit, async ({ ack, body, view, client }) => {
+    const meta = parseMetadata(view.private_metadata);
+    if (!meta) {
+      await ack({ response_action: "update", view: messageModal(TITLE, ["This form is not one of ours."]) });
+      return;
+    }
+    const values = view.state.values;
+    const urls = new Map<number, string>();
+    for (const blockId of blockIdsOf(values)) {
+      const index = parsePictureUrlBlockId(blockId);
+      if (index !== undefined) urls.set(index, textOf(values, blockId, INPUT_ACTION_IDS.pictureUrl) ?? "");
+    }
+    const cancelOriginal = isCancelTicked(
+      selectedManyOf(values, BLOCK_IDS.cancelOriginal, INPUT_ACTION_IDS.cancelOriginal),
+    );
+    // The login is read here and handed to the domain; it is never stored, logged or echoed back.
+    const login = {
+      email: textOf(values, BLOCK_IDS.sequencerEmail, INPUT_ACTION_IDS.sequencerEmail),
+      password: textOf(values, BLOCK_IDS.sequencerPassword, INPUT_ACTION_IDS.sequencerPassword),
+    };
+    const actor = { userId: body.user.id, pendingActionId: meta.id };
+    await answerSubmission({
+      deps,
+      client,
+      ack,
+      viewId: view.id,
+      title: TITLE,
+      work: submitReorder(resolve, actor, { urls, cancelOriginal, login }),
+      tellRefusal: (text) =>
+        tell(client, deps, { channel: deps.config.slack.channelId, user: body.user.id }, text),
+      render: (outcome) => {
+        if (outcome.kind === "done") {
+          const result = outcome.result;
+          const text =
+            result.kind === "placed"
+              ? `:white_check_mark: Corrected order ${code(result.newOrderId, 80)} placed. The card links it and follows it until it completes.`
+              : `:white_check_mark: Cancellation of ${code(result.originalOrderId, 80)} requested. Reorder queued until ${result.originalOrderId} is cancelled; the bot places the corrected order then.`;
+          return { kind: "view", view: messageModal(TITLE, [text]) };
+        }
+        if (outcome.kind === "invalid") {
+          const errors = fieldErrors(outcome.problems);
+          return {
+            kind: "errors",
+            errors,
+            form: () =>
+              reorderModal({
+                pendingActionId: meta.id,
+                orderId: "the original order",
+                failing: [...urls.keys()].map((index) => ({
+                  index,
+                  firstName: "Persona",
+                  lastName: `${index + 1}`,
+                  badUrl: null,
+                })),
+                askLogin: { email: login.email !== undefined, password: login.password !== undefined },
+                values: { urls, cancelOriginal },
+                errors,
+              }),
+          };
+        }
+        return { kind: "view", view: outcomeView(TITLE, outcome) };
+      },
+    });
+  });
+
+  app.view<ViewSubmitAction>(
+    VIEW_CALLBACK_IDS.reorderCredentialsSubmit,
+    async ({ ack, body, view, client }) => {
+      const meta = parseMetadata(view.private_metadata);
+      if (!meta) {
+        await ack({
+          response_action: "update",
+          view: messageModal(LOGIN_TITLE, ["This form is not one of ours."]),
+        });
+        return;
+      }
+      const values = view.state.values;
+      const login = {
+        email: textOf(values, BLOCK_IDS.sequencerEmail, INPUT_ACTION_IDS.sequencerEmail),
+        password: textOf(values, BLOCK_IDS.sequencerPassword, INPUT_ACTION_IDS.sequencerPassword),
+      };
+      await answerSubmission({
+        deps,
+        client,
+        ack,
+        viewId: view.id,
+        title: LOGIN_TITLE,
+        work: submitReorderLogin(resolve, { userId: body.user.id, pendingActionId: meta.id }, login),
+        tellRefusal: (text) =>
+          tell(client, deps, { channel: deps.config.slack.channelId, user: body.user.id }, text),
+        render: (outcome) => {
+          if (outcome.kind === "done") {
+            return {
+              kind: "view",
+              view: messageModal(LOGIN_TITLE, [
+                `:white_check_mark: Corrected order ${code(outcome.result.newOrderId, 80)} placed. The card follows it.`,
+              ]),
+            };
+          }
+          if (outcome.kind === "invalid") {
+            const errors = fieldErrors(outcome.problems);
+            return {
+              kind: "errors",
+              errors,
+              form: () =>
+                reorderLoginModal({
+                  pendingActionId: meta.id,
+                  originalOrderId: "the original order",
+                  askLogin: { email: login.email !== undefined, password: login.password !== undefined },
+                  errors,
+                }),
+            };
+          }
+          return { kind: "view", view: outcomeView(LOGIN_TITLE, outcome) };
+        },
+      });
+    },
+  );
+}

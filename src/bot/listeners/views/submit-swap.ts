@@ -1,0 +1,68 @@
+import type { App, ViewSubmitAction } from "@slack/bolt";
+import { submitSwap } from "../../../pending/resolve-swap.js";
+import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../action-ids.js";
+import { code } from "../../views/format.js";
+import { messageModal, parseMetadata } from "../../views/modals.js";
+import { swapModal } from "../../views/swap-modal.js";
+import type { ListenerDeps } from "../deps.js";
+import { answerSubmission, fieldErrors, outcomeView, resolveDepsOf, tell } from "../interaction-kit.js";
+import { selectedOf, textOf } from "./state.js";
+
+const TITLE = "Swap domain";
+
+export function registerSwapSubmit(app: App, deps: ListenerDeps): void {
+  const resolve = resolveDepsOf(deps);
+  app.view<ViewSubmitAction>(VIEW_CALLBACK_IDS.swapSubmit, async ({ ack, body, view, client }) => {
+    const meta = parseMetadata(view.private_metadata);
+    if (!meta) {
+      await ack({ response_action: "update", view: messageModal(TITLE, ["This form is not one of ours."]) });
+      return;
+    }
+    const replacement =
+      textOf(view.state.values, BLOCK_IDS.replacementDomain, INPUT_ACTION_IDS.replacementDomain) ?? "";
+    const type = selectedOf(view.state.values, BLOCK_IDS.swapType, INPUT_ACTION_IDS.swapType) ?? "standard";
+    const actor = { userId: body.user.id, pendingActionId: meta.id };
+    await answerSubmission({
+      deps,
+      client,
+      ack,
+      viewId: view.id,
+      title: TITLE,
+      work: submitSwap(resolve, actor, { replacement, type }),
+      tellRefusal: (text) =>
+        tell(client, deps, { channel: deps.config.slack.channelId, user: body.user.id }, text),
+      render: (outcome) => {
+        if (outcome.kind === "done") {
+          const { swapId, replacement: name, foundByLookup, requestId } = outcome.result;
+          const how = foundByLookup ? " Peeker's answer was late, so the bot looked the swap up." : "";
+          const request = requestId ? ` (Peeker request ${requestId})` : "";
+          return {
+            kind: "view",
+            view: messageModal(TITLE, [
+              `:white_check_mark: Swap ${code(swapId, 80)} to ${code(name, 120)} requested${request}.${how} The card shows it in progress and follows Peeker until the swap completes or fails.`,
+            ]),
+          };
+        }
+        if (outcome.kind === "invalid") {
+          const errors = fieldErrors(outcome.problems);
+          return {
+            kind: "errors",
+            errors,
+            form: () =>
+              swapModal({
+                pendingActionId: meta.id,
+                domain: { id: "", name: "the domain on this card", provider: null },
+                premiumAllowed: type === "premium",
+                values: { replacement, type },
+                errors: {
+                  replacement: errors[BLOCK_IDS.replacementDomain],
+                  swapType: errors[BLOCK_IDS.swapType],
+                },
+              }),
+          };
+        }
+        return { kind: "view", view: outcomeView(TITLE, outcome) };
+      },
+    });
+  });
+}

@@ -1,0 +1,350 @@
+import type { types } from "@slack/bolt";
+import type { FailedEvent, OutboxStats } from "../../db/health.repository.js";
+import type { PendingActionRow, RunRow } from "../../db/schema.js";
+import type { InboxStats } from "../../db/webhook-events.repository.js";
+import type { Domain, DomainImport, Me, Order, PendingOrderAction, Swap } from "../../peeker/types.js";
+import type { QueueItem, ReasonCount } from "../../pending/queue.js";
+import { ACTION_IDS } from "../action-ids.js";
+import { cardModelOf } from "../card-model-of.js";
+import { renderCard } from "./card.js";
+import { itemLine } from "./digest.js";
+import { andMore, clip, code, formatDuration, slackDate, takeWithRest } from "./format.js";
+import { healthText, reconcileText } from "./home.js";
+import { reasonLabel } from "./reasons.js";
+
+/**
+ * Answers of the `/peeker` lookups (design §3 "Slash answers"): pure renders of what Peeker said and of the
+ * tracked actions, which are shown as their cards so their buttons work from the answer too. Every answer stays
+ * well under a message's 50 blocks (the dispatcher adds the *Share in channel* button).
+ */
+
+type KnownBlock = types.KnownBlock;
+
+export interface Answer {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const CARDS_SHOWN = 3;
+const LIST = { domains: 20, groups: 5, peekerActions: 8, failed: 10, queue: 15, imports: 5 } as const;
+
+// ---- shared pieces -------------------------------------------------------------------------------------------
+
+function section(text: string): KnownBlock {
+  return { type: "section", text: { type: "mrkdwn", text } };
+}
+
+function fields(pairs: [string, string][]): KnownBlock {
+  return {
+    type: "section",
+    fields: pairs.slice(0, 10).map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` })),
+  };
+}
+
+function date(iso: string | null | undefined): string {
+  if (!iso) return "_unknown_";
+  const parsed = new Date(iso);
+  return Number.isNaN(parsed.getTime()) ? clip(iso, 40) : slackDate(parsed);
+}
+
+function status(value: string): string {
+  return code(value, 40);
+}
+
+/** The tracked actions as their cards (buttons included), the first few, with a count of the rest. */
+function trackedCards(rows: PendingActionRow[]): KnownBlock[] {
+  if (rows.length === 0) return [];
+  const blocks: KnownBlock[] = [
+    { type: "divider" },
+    section(`*Open ${rows.length === 1 ? "action" : "actions"} (${rows.length})*`),
+  ];
+  for (const row of rows.slice(0, CARDS_SHOWN)) blocks.push(...renderCard(cardModelOf(row)).blocks);
+  if (rows.length > CARDS_SHOWN)
+    blocks.push(section(`_${andMore(rows.length - CARDS_SHOWN)}: \`/peeker pending\`_`));
+  return blocks;
+}
+
+function peekerActionLines(
+  actions: { reason: string; message?: string | null | undefined }[],
+  max = LIST.peekerActions,
+): string[] {
+  const { shown, rest } = takeWithRest(actions, max);
+  const lines = shown.map(
+    (a) => `• ${clip(reasonLabel(a.reason), 60)}${a.message ? `: ${clip(a.message, 200)}` : ""}`,
+  );
+  if (rest > 0) lines.push(`_${andMore(rest)}_`);
+  return lines;
+}
+
+function resourceActions(resource: {
+  status: string;
+  reason?: string | null | undefined;
+  message?: string | null | undefined;
+  pending_actions?: { reason: string; message?: string | null | undefined }[] | null | undefined;
+}): string[] {
+  const listed = resource.pending_actions ?? [];
+  if (listed.length > 0) return peekerActionLines(listed);
+  if (resource.reason) return peekerActionLines([{ reason: resource.reason, message: resource.message }]);
+  return [];
+}
+
+function domainList(names: readonly string[]): string {
+  const { shown, rest } = takeWithRest(names, LIST.domains);
+  return `${shown.map((d) => code(d, 80)).join(", ")}${rest > 0 ? ` _${andMore(rest)}_` : ""}` || "_none_";
+}
+
+// ---- order ---------------------------------------------------------------------------------------------------
+
+export function renderOrderAnswer(input: {
+  order: Order;
+  peekerActions: PendingOrderAction[];
+  tracked: PendingActionRow[];
+}): Answer {
+  const { order } = input;
+  const blocks: KnownBlock[] = [
+    section(`*Order ${code(order.id, 80)}* is ${status(order.status)}`),
+    fields([
+      [
+        "Customer",
+        [order.email ? clip(order.email, 80) : "", code(order.user_id, 60)].filter(Boolean).join(" · "),
+      ],
+      ["Created", date(order.created_at)],
+      ["Personas", String(order.personas.length)],
+      ["Domains", String(order.domains.length)],
+    ]),
+    section(`*Domains*\n${domainList(order.domains.map((d) => d.domain))}`),
+  ];
+  if (input.peekerActions.length > 0) {
+    blocks.push(
+      section(
+        [
+          `*Peeker is waiting on us (${input.peekerActions.length})*`,
+          ...peekerActionLines(personaActions(input.peekerActions)),
+        ].join("\n"),
+      ),
+    );
+  } else {
+    blocks.push(section("_Peeker lists no open action on this order._"));
+  }
+  blocks.push(...trackedCards(input.tracked));
+  const open = input.tracked.length;
+  return {
+    text: `Order ${order.id}: ${order.status}${open > 0 ? `, ${open} open ${open === 1 ? "action" : "actions"}` : ""}`,
+    blocks,
+  };
+}
+
+function personaActions(actions: PendingOrderAction[]) {
+  return actions.map((a) => {
+    const who = a.user ? `${a.user.first_name} ${a.user.last_name}`.trim() : "";
+    return { reason: a.reason, message: [who, a.message].filter(Boolean).join(": ") || undefined };
+  });
+}
+
+// ---- import --------------------------------------------------------------------------------------------------
+
+export function renderImportsAnswer(input: {
+  imports: DomainImport[];
+  /** The domain the user asked about, when they did not give an import id. */
+  domain?: string;
+  tracked: PendingActionRow[];
+}): Answer {
+  const blocks: KnownBlock[] = [];
+  if (input.domain) {
+    blocks.push(
+      section(
+        `*${input.imports.length} ${input.imports.length === 1 ? "import" : "imports"}* with ${code(input.domain, 80)}`,
+      ),
+    );
+  }
+  for (const item of input.imports.slice(0, LIST.imports)) blocks.push(...importBlocks(item));
+  if (input.imports.length > LIST.imports)
+    blocks.push(section(`_${andMore(input.imports.length - LIST.imports)}_`));
+  blocks.push(...trackedCards(input.tracked));
+  const first = input.imports[0];
+  const text =
+    input.imports.length === 1 && first
+      ? `Import ${first.id}: ${first.status}`
+      : `${input.imports.length} imports with ${input.domain ?? "that domain"}`;
+  return { text, blocks };
+}
+
+function importBlocks(item: DomainImport): KnownBlock[] {
+  const domains = [...new Set(item.nameserver_groups.flatMap((g) => g.domains))];
+  const blocks: KnownBlock[] = [
+    section(`*Import ${code(item.id, 80)}* is ${status(item.status)} · created ${date(item.created_at)}`),
+  ];
+  if (item.nameserver_groups.length > 0) {
+    const { shown, rest } = takeWithRest(item.nameserver_groups, LIST.groups);
+    const lines = shown.map(
+      (g) =>
+        `• ${g.nameservers
+          .slice(0, 6)
+          .map((n) => code(n, 80))
+          .join(", ")} for ${domainList(g.domains)}`,
+    );
+    if (rest > 0) lines.push(`_${andMore(rest)} groups_`);
+    blocks.push(
+      section([`*Nameservers the customer must set* (${domains.length} domains)`, ...lines].join("\n")),
+    );
+  }
+  const actions = resourceActions(item);
+  if (actions.length > 0) blocks.push(section(["*Peeker is waiting on us*", ...actions].join("\n")));
+  return blocks;
+}
+
+// ---- swap ----------------------------------------------------------------------------------------------------
+
+export function renderSwapAnswer(input: { swap: Swap; tracked: PendingActionRow[] }): Answer {
+  const { swap } = input;
+  const blocks: KnownBlock[] = [
+    section(`*Swap ${code(swap.id, 80)}* is ${status(swap.status)}`),
+    fields([
+      ["Type", code(swap.type, 40)],
+      ["Domain", code(swap.domain_id, 80)],
+      ["Replacement", swap.replacement_domain ? code(swap.replacement_domain, 80) : "_none yet_"],
+      ["Created", date(swap.created_at)],
+    ]),
+  ];
+  const actions = resourceActions(swap);
+  if (actions.length > 0) blocks.push(section(["*Peeker is waiting on us*", ...actions].join("\n")));
+  blocks.push(...trackedCards(input.tracked));
+  return { text: `Swap ${swap.id}: ${swap.status}`, blocks };
+}
+
+// ---- domain --------------------------------------------------------------------------------------------------
+
+export function renderDomainAnswer(input: {
+  name: string;
+  domain: Domain | undefined;
+  imports: DomainImport[];
+  tracked: PendingActionRow[];
+}): Answer {
+  const { domain } = input;
+  const blocks: KnownBlock[] = [];
+  if (domain) {
+    blocks.push(
+      section(`*Domain ${code(domain.domain, 80)}* (${code(domain.id, 60)}) is ${status(domain.status)}`),
+    );
+    const pairs: [string, string][] = [];
+    if (domain.category) pairs.push(["Category", code(domain.category, 40)]);
+    if (domain.provider) pairs.push(["Provider", code(domain.provider, 40)]);
+    if (domain.order_id) pairs.push(["Order", code(domain.order_id, 60)]);
+    if (domain.user_id) pairs.push(["Customer", code(domain.user_id, 60)]);
+    if (domain.usable_for && domain.usable_for.length > 0)
+      pairs.push(["Usable for", domain.usable_for.map((p) => code(p, 20)).join(", ")]);
+    if (pairs.length > 0) blocks.push(fields(pairs));
+    const actions = resourceActions(domain);
+    if (actions.length > 0) blocks.push(section(["*Peeker is waiting on us*", ...actions].join("\n")));
+  } else {
+    blocks.push(section(`*Domain ${code(input.name, 80)}*: not in this account's domains; its imports:`));
+  }
+  if (input.imports.length > 0) {
+    const lines = input.imports
+      .slice(0, LIST.imports)
+      .map((i) => `• Import ${code(i.id, 60)} is ${status(i.status)}`);
+    if (input.imports.length > LIST.imports) lines.push(`_${andMore(input.imports.length - LIST.imports)}_`);
+    blocks.push(section(["*Imports with this domain*", ...lines].join("\n")));
+  }
+  blocks.push(...trackedCards(input.tracked));
+  return { text: `Domain ${input.name}${domain ? `: ${domain.status}` : ""}`, blocks };
+}
+
+// ---- pending -------------------------------------------------------------------------------------------------
+
+export function renderPendingAnswer(input: {
+  now: Date;
+  reason: string | undefined;
+  byReason: ReasonCount[];
+  items: QueueItem[];
+  permalinks: ReadonlyMap<string, string>;
+}): Answer {
+  const total = input.byReason.reduce((sum, r) => sum + r.count, 0);
+  const matching = input.reason ? (input.byReason.find((r) => r.reason === input.reason)?.count ?? 0) : total;
+  const scope = input.reason ? ` for ${clip(reasonLabel(input.reason), 60)}` : "";
+  if (matching === 0) {
+    return {
+      text: input.reason ? `Nothing is open for reason ${input.reason}.` : "Nothing is waiting on us.",
+      blocks: [
+        section(
+          input.reason
+            ? `Nothing is open${scope} (\`${clip(input.reason, 60)}\`).`
+            : ":white_check_mark: Nothing is waiting on us.",
+        ),
+      ],
+    };
+  }
+  const counts = [...input.byReason]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 12)
+    .map((r) => `• ${clip(reasonLabel(r.reason), 60)} (\`${clip(r.reason, 60)}\`): *${r.count}*`);
+  const lines = input.items
+    .slice(0, LIST.queue)
+    .map((item) => itemLine(item, input.now, input.permalinks.get(item.id)));
+  if (matching > lines.length) lines.push(`_${andMore(matching - lines.length)}, oldest shown first_`);
+  return {
+    text: `${matching} open${scope}`,
+    blocks: [
+      section([`*${total} open in all*`, ...counts].join("\n")),
+      section([`*Oldest${scope}*`, ...lines].join("\n")),
+    ],
+  };
+}
+
+// ---- status --------------------------------------------------------------------------------------------------
+
+export interface PeekerProbe {
+  ok: boolean;
+  ms: number;
+  me?: Me;
+  problem?: string;
+  pausedUntil?: Date;
+}
+
+export function renderStatusAnswer(input: {
+  now: Date;
+  inbox: InboxStats;
+  failed: FailedEvent[];
+  outbox: OutboxStats;
+  lastReconcile: RunRow | undefined;
+  peeker: PeekerProbe;
+  queueTotal: number;
+}): Answer {
+  const { peeker } = input;
+  const peekerLine = peeker.ok
+    ? `• Peeker: answering (${peeker.me?.api_key.environment === "live" ? "live" : "sandbox"}, ${code(peeker.me?.api_key.permission_preset ?? "?", 20)} key) in ${peeker.ms} ms`
+    : `• Peeker: :warning: ${clip(peeker.problem ?? "no answer", 300)}`;
+  const paused = peeker.pausedUntil
+    ? ` · calls paused until ${slackDate(peeker.pausedUntil)} after a 429`
+    : "";
+  const blocks: KnownBlock[] = [
+    section(
+      `*Peeker bot status* · ${input.queueTotal} open ${input.queueTotal === 1 ? "action" : "actions"}`,
+    ),
+    section(`${healthText(input)}\n${peekerLine}${paused}`),
+    section(reconcileText(input.lastReconcile, input.now)),
+  ];
+  if (input.failed.length > 0) {
+    blocks.push({ type: "divider" });
+    blocks.push(section(`*Failed events (${input.inbox.failed})*: retrying puts one back in the inbox.`));
+    for (const event of input.failed.slice(0, LIST.failed)) {
+      blocks.push({
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `${code(event.eventId, 80)} ${event.type ? code(event.type, 60) : "_unknown type_"} · failed ${slackDate(event.failedAt)} after ${event.attempts} attempts\n${clip(event.lastError ?? "no error recorded", 400)}`,
+        },
+        accessory: {
+          type: "button",
+          action_id: ACTION_IDS.statusRetryEvent,
+          text: { type: "plain_text", text: "Retry", emoji: true },
+          value: event.eventId,
+        },
+      });
+    }
+    if (input.inbox.failed > LIST.failed)
+      blocks.push(section(`_${andMore(input.inbox.failed - LIST.failed)}_`));
+  }
+  const text = `Status: ${input.inbox.depth} events waiting (lag ${formatDuration(input.inbox.lagSeconds * 1000)}), ${input.inbox.failed} failed, Peeker ${peeker.ok ? "answering" : "not answering"}`;
+  return { text, blocks };
+}

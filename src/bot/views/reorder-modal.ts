@@ -1,0 +1,151 @@
+import type { types } from "@slack/bolt";
+import { BLOCK_IDS, INPUT_ACTION_IDS, pictureUrlBlockId, VIEW_CALLBACK_IDS } from "../action-ids.js";
+import { code } from "./format.js";
+import {
+  contextLine,
+  fieldErrorContext,
+  inputModal,
+  type KnownBlock,
+  type ModalView,
+  metadataOf,
+  mrkdwnSection,
+  plain,
+} from "./modals.js";
+
+export interface ReorderModalInput {
+  pendingActionId: string;
+  orderId: string;
+  failing: Array<{ index: number; firstName: string; lastName: string; badUrl: string | null }>;
+  askLogin: { email: boolean; password: boolean };
+  values?: { urls?: Map<number, string>; cancelOriginal?: boolean };
+  errors?: Record<string, string | undefined>;
+}
+
+const CANCEL_VALUE = "cancel";
+
+/** *Fix picture & reorder…*: one URL per failing persona, the cancel box, and the login when not configured. */
+export function reorderModal(input: ReorderModalInput): ModalView {
+  const blocks: KnownBlock[] = [
+    mrkdwnSection(
+      `Peeker cannot fetch ${input.failing.length === 1 ? "this picture" : "these pictures"}. The bot places a corrected copy of order ${code(input.orderId, 80)} with the new URLs (same customer, sizing, domains and forwarding).`,
+    ),
+  ];
+  for (const persona of input.failing) {
+    const blockId = pictureUrlBlockId(persona.index);
+    const name = `${persona.firstName} ${persona.lastName}`.trim() || `persona ${persona.index + 1}`;
+    const initial = input.values?.urls?.get(persona.index);
+    blocks.push({
+      type: "input",
+      block_id: blockId,
+      label: plain(`New picture URL for ${name}`),
+      element: {
+        type: "url_text_input",
+        action_id: INPUT_ACTION_IDS.pictureUrl,
+        placeholder: plain("https://cdn.example.com/photo.jpg"),
+        ...(initial ? { initial_value: initial } : {}),
+      },
+      hint: plain(
+        persona.badUrl
+          ? `Now: ${persona.badUrl.slice(0, 300)}`
+          : "Now: no picture URL. Public https image only.",
+      ),
+    });
+    blocks.push(...fieldErrorContext(input.errors?.[blockId]));
+  }
+  if (input.askLogin.email) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerEmail,
+      label: plain("Sequencer login email"),
+      element: { type: "email_text_input", action_id: INPUT_ACTION_IDS.sequencerEmail },
+    });
+    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerEmail]));
+  }
+  if (input.askLogin.password) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerPassword,
+      label: plain("Sequencer login password"),
+      element: { type: "plain_text_input", action_id: INPUT_ACTION_IDS.sequencerPassword },
+      hint: plain("Sent to Peeker with this order only: never stored or logged."),
+    });
+    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerPassword]));
+  }
+  const cancelOption: types.MrkdwnOption = {
+    text: { type: "mrkdwn", text: "Cancel the original order first" },
+    description: {
+      type: "plain_text",
+      text: `Cancels ${input.orderId}; the corrected order is placed once Peeker reports it cancelled.`,
+    },
+    value: CANCEL_VALUE,
+  };
+  blocks.push({
+    type: "input",
+    block_id: BLOCK_IDS.cancelOriginal,
+    optional: true,
+    label: plain("Cancel the original order first"),
+    element: {
+      type: "checkboxes",
+      action_id: INPUT_ACTION_IDS.cancelOriginal,
+      options: [cancelOption],
+      ...(input.values?.cancelOriginal ? { initial_options: [cancelOption] } : {}),
+    },
+  });
+  blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.cancelOriginal]));
+  blocks.push(
+    contextLine("Each URL is checked first: https only, a public host, answering 200 with an image."),
+  );
+  return inputModal({
+    callbackId: VIEW_CALLBACK_IDS.reorderSubmit,
+    title: "Fix picture & reorder",
+    submit: "Reorder",
+    metadata: metadataOf(input.pendingActionId),
+    blocks,
+  });
+}
+
+export function isCancelTicked(values: string[]): boolean {
+  return values.includes(CANCEL_VALUE);
+}
+
+export interface ReorderLoginModalInput {
+  pendingActionId: string;
+  originalOrderId: string;
+  askLogin: { email: boolean; password: boolean };
+  errors?: Record<string, string | undefined>;
+}
+
+/** The card's *Enter sequencer login…*: a queued reorder's login was typed once and never stored. */
+export function reorderLoginModal(input: ReorderLoginModalInput): ModalView {
+  const blocks: KnownBlock[] = [
+    mrkdwnSection(
+      `${code(input.originalOrderId, 80)} is cancelled. Enter the sequencer login to place the corrected order now.`,
+    ),
+  ];
+  if (input.askLogin.email) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerEmail,
+      label: plain("Sequencer login email"),
+      element: { type: "email_text_input", action_id: INPUT_ACTION_IDS.sequencerEmail },
+    });
+    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerEmail]));
+  }
+  if (input.askLogin.password) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerPassword,
+      label: plain("Sequencer login password"),
+      element: { type: "plain_text_input", action_id: INPUT_ACTION_IDS.sequencerPassword },
+      hint: plain("Sent to Peeker with this order only: never stored or logged."),
+    });
+    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerPassword]));
+  }
+  return inputModal({
+    callbackId: VIEW_CALLBACK_IDS.reorderCredentialsSubmit,
+    title: "Place corrected order",
+    submit: "Place order",
+    metadata: metadataOf(input.pendingActionId),
+    blocks,
+  });
+}

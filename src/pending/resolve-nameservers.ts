@@ -1,0 +1,182 @@
+import { appendAudit } from "../db/audit-log.repository.js";
+import { findCustomerChannel } from "../db/customer-channels.repository.js";
+import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
+import type { PendingActionRow } from "../db/schema.js";
+import type { NameserverGroup } from "../peeker/types.js";
+import { invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import type { PeekerReader } from "./reread.js";
+import {
+  type Actor,
+  audited,
+  flowReader,
+  gate,
+  goneUpstream,
+  lock,
+  publishChange,
+  type ResolveDeps,
+  recheck,
+  release,
+} from "./resolution.js";
+import { withNote } from "./slack-details.js";
+import type { ActionDetails } from "./snapshot.js";
+
+/**
+ * *Send nameservers…* (`update_nameservers`, design §1): the customer must point their domains at Peeker's
+ * nameservers. The bot builds a customer-ready message from the import's `nameserver_groups`, an operator edits
+ * it and sends it to the customer's linked channel, or to the card thread to forward. Peeker is only read here;
+ * the write is the message. The card records "Customer notified by @x" and stays open until Peeker reports the
+ * import or domain done (and the SLA nudges go on meanwhile).
+ */
+
+export const NAMESERVERS_REASON = "update_nameservers";
+
+export interface NameserversForm {
+  row: PendingActionRow;
+  groups: NameserverGroup[];
+  /** The customer's linked channel, if any. */
+  customerChannel: string | undefined;
+}
+
+export interface NameserversSubmission {
+  message: string;
+  sendTo: "customer" | "thread";
+}
+
+/** Posts the message in a customer's channel (a person is waiting: Bolt's interactive client). */
+export interface CustomerMessenger {
+  post(channel: string, text: string): Promise<void>;
+}
+
+export interface NameserversSent {
+  to: { channel: string } | "thread";
+}
+
+/** What the modal needs; `beforePeeker` runs once the gate passed (the listener opens its loading view there). */
+export function prepareNameservers(
+  deps: ResolveDeps,
+  actor: Actor,
+  hooks: { beforePeeker: () => Promise<void> },
+): Promise<ResolveOutcome<NameserversForm>> {
+  return audited(deps, actor, "click.send_nameservers", {}, async () => {
+    const gated = await gate(deps, actor, { claim: true, reason: NAMESERVERS_REASON });
+    if ("refusal" in gated) return refused(gated.refusal);
+    await hooks.beforePeeker();
+    const reader = flowReader(deps.peeker);
+    const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
+    const gone = goneUpstream(row);
+    if (gone) return refused(gone);
+    const { groups, userId } = await nameserversOf(reader, row);
+    const link = await findCustomerChannel(deps.db, {
+      userId: row.user_id ?? userId,
+      email: row.customer_email,
+    });
+    return { kind: "done", result: { row, groups, customerChannel: link?.channel } };
+  });
+}
+
+export function submitNameservers(
+  deps: ResolveDeps & { messenger: CustomerMessenger },
+  actor: Actor,
+  input: NameserversSubmission,
+): Promise<ResolveOutcome<NameserversSent>> {
+  const message = input.message.trim();
+  return audited(
+    deps,
+    actor,
+    "submit.send_nameservers",
+    { send_to: input.sendTo, chars: message.length },
+    async () => {
+      if (message === "") return invalid({ field: "message", problem: { kind: "required" } });
+      const gated = await gate(deps, actor, { claim: true, reason: NAMESERVERS_REASON });
+      if ("refusal" in gated) return refused(gated.refusal);
+      // The lock stops a double submit from messaging the customer twice.
+      const locked = await lock(deps, actor, gated.row, "Sending nameservers to the customer");
+      if ("refusal" in locked) return refused(locked.refusal);
+      try {
+        const reader = flowReader(deps.peeker);
+        const row = await recheck(deps, reader, locked.row, `slack:${actor.userId}:submit`);
+        const gone = goneUpstream(row);
+        if (gone) return refused(gone);
+        let to: NameserversSent["to"];
+        if (input.sendTo === "customer") {
+          // Re-read, not taken from the modal: the link may have changed since it opened (design §7).
+          const { userId } = await nameserversOf(reader, row);
+          const link = await findCustomerChannel(deps.db, {
+            userId: row.user_id ?? userId,
+            email: row.customer_email,
+          });
+          if (!link) {
+            await release(deps, actor, "no customer channel");
+            return invalid({ field: "sendTo", problem: { kind: "no_customer_channel" } });
+          }
+          await deps.messenger.post(link.channel, message);
+          to = { channel: link.channel };
+        } else {
+          to = "thread";
+        }
+        await deps.db.transaction().execute(async (trx) => {
+          const current = await lockPendingAction(trx, row.id);
+          if (!current) return;
+          const note =
+            to === "thread"
+              ? `Customer notified by <@${actor.userId}> (message in the thread to forward)`
+              : `Customer notified by <@${actor.userId}> in <#${to.channel}>`;
+          // Back to open: nothing is pending on our side; Peeker's own re-read resolves the card when done.
+          const stillOurs = current.state === "resolving" && current.resolving_by === actor.userId;
+          const updated = await updatePendingAction(trx, row.id, {
+            details: withNote(current.details, note),
+            ...(stillOurs
+              ? { state: "open", resolving_by: null, resolving_since: null, resolving_note: null }
+              : {}),
+          });
+          if (to === "thread") {
+            await deps.publisher.threadLine(trx, updated, { kind: "customer_message", text: message });
+          }
+          await publishChange(
+            trx,
+            deps,
+            updated,
+            { kind: "customer_notified", by: actor.userId, to },
+            "customer.notified",
+            actor.userId,
+            { destination: to === "thread" ? "thread" : to.channel, message },
+          );
+        });
+        deps.wakeSender();
+        return { kind: "done", result: { to } };
+      } catch (error) {
+        await release(deps, actor, "sending failed");
+        await appendAudit(deps.db, [
+          {
+            actor: actor.userId,
+            action: "customer.message_failed",
+            pendingActionId: actor.pendingActionId,
+            details: { error: (error as { code?: string })?.code ?? (error as Error)?.message },
+          },
+        ]);
+        return { kind: "failed", error, doing: "sending the message" };
+      }
+    },
+  );
+}
+
+/**
+ * The nameserver groups of the card: stored by the import re-read, or (a card keyed by its domain) found through
+ * `GET /domains/import?domains=…`. Also the import's customer, when Peeker gives one.
+ */
+async function nameserversOf(
+  reader: PeekerReader,
+  row: PendingActionRow,
+): Promise<{ groups: NameserverGroup[]; userId: string | null }> {
+  const stored = (row.details as ActionDetails).nameserverGroups ?? [];
+  if (row.import_id) {
+    const imp = await reader.getImport(row.import_id);
+    const userId = typeof imp.data.user_id === "string" ? imp.data.user_id : null;
+    return { groups: imp.data.nameserver_groups.length > 0 ? imp.data.nameserver_groups : stored, userId };
+  }
+  if (stored.length > 0 || !row.domain) return { groups: stored, userId: null };
+  const found = await reader.findImportsByDomains([row.domain]);
+  const imp = found.data[0];
+  const groups = (imp?.nameserver_groups ?? []).filter((g) => g.domains.includes(row.domain ?? ""));
+  return { groups, userId: typeof imp?.user_id === "string" ? imp.user_id : null };
+}
