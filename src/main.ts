@@ -26,9 +26,9 @@ import { manualSlot } from "./jobs/slots.js";
 import { createVisibility } from "./jobs/visibility.js";
 import { createWorkerLoop } from "./jobs/worker-loop.js";
 import type { Logger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url-check.js";
-import { PeekerClient } from "./peeker/client.js";
+import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
 import { createOperatorCheck } from "./pending/permissions.js";
 import { processEvent } from "./pending/process-event.js";
@@ -84,7 +84,7 @@ export async function openMigratedDatabase(
 export async function startBot(config: Config, deps: BotDependencies): Promise<RunningBot> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const workerId = newWorkerId();
   const { database, embedded, latest } = await openMigratedDatabase(config, logger);
   const { db, pool } = database;
   const released = await releaseOrphanedLeases(
@@ -95,46 +95,18 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   if (released > 0) logger.info({ released }, "took back events a dead process on this host had claimed");
   const metrics = createMetrics();
 
-  const peeker = new PeekerClient({
-    apiKey: config.peeker.apiKey,
-    baseUrl: config.peeker.apiUrl,
-    logger: logger.child({ component: "peeker" }),
+  const { peeker, publisher, sender, senderLoop, runReconcile } = buildCore(config, {
+    db,
+    logger,
     clock,
-    budget: { limit: config.peeker.requestsPerMinute },
-    onCall: (info) => {
+    workerId,
+    metrics,
+    senderPollMs: 1000,
+    onPeekerCall: (info) => {
       metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome });
       // Attributes the call to the flow that made it, for its audit rows (src/pending/call-log.ts).
       recordPeekerCall(info);
     },
-  });
-  const publisher = createCardPublisher(config.slack.channelId);
-
-  const sender = createSlackSender({
-    db,
-    slack: createSenderClient(config, logger),
-    workerId,
-    logger: logger.child({ component: "slack-sender" }),
-    metrics,
-    backlogLimit: config.cardBacklogLimit,
-  });
-  const senderLoop = createWorkerLoop({ name: "slack-sender", logger, pollMs: 1000, tick: sender.tick });
-  const runReconcile = makeReconcileJob({
-    db,
-    peeker,
-    publisher,
-    sandbox: config.peeker.sandbox,
-    now: () => clock.now(),
-    logger,
-    runner: workerId,
-    wakeSender: () => senderLoop.wake(),
-    after: afterReconcileSteps({
-      db,
-      peeker,
-      publisher,
-      now: () => clock.now(),
-      sequencerLogin: () => sequencerLoginOf(config),
-      wakeSender: () => senderLoop.wake(),
-    }),
   });
   const inbox = createInboxProcessor({
     db,
@@ -272,6 +244,73 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   };
 }
 
+/** `<hostname>:<pid>:<random>`: leases name their holder, and start-up can tell a dead holder on this host. */
+function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+interface CoreDeps {
+  db: DatabaseHandle["db"];
+  logger: Logger;
+  clock: Clock;
+  workerId: string;
+  metrics: Metrics;
+  senderPollMs: number;
+  onPeekerCall?: (info: PeekerCallInfo) => void;
+}
+
+/**
+ * What both the bot and `npm run reconcile` run on: the Peeker client, the card publisher, the Slack sender and
+ * its loop, and the reconcile job with its after-steps.
+ */
+function buildCore(config: Config, deps: CoreDeps) {
+  const { db, logger, clock, workerId } = deps;
+  const peeker = new PeekerClient({
+    apiKey: config.peeker.apiKey,
+    baseUrl: config.peeker.apiUrl,
+    logger: logger.child({ component: "peeker" }),
+    clock,
+    budget: { limit: config.peeker.requestsPerMinute },
+    ...(deps.onPeekerCall ? { onCall: deps.onPeekerCall } : {}),
+  });
+  const publisher = createCardPublisher(config.slack.channelId);
+  const sender = createSlackSender({
+    db,
+    slack: createSenderClient(config, logger),
+    workerId,
+    logger: logger.child({ component: "slack-sender" }),
+    metrics: deps.metrics,
+    backlogLimit: config.cardBacklogLimit,
+  });
+  const senderLoop = createWorkerLoop({
+    name: "slack-sender",
+    logger,
+    pollMs: deps.senderPollMs,
+    tick: sender.tick,
+  });
+  const wakeSender = () => senderLoop.wake();
+  const now = () => clock.now();
+  const runReconcile = makeReconcileJob({
+    db,
+    peeker,
+    publisher,
+    sandbox: config.peeker.sandbox,
+    now,
+    logger,
+    runner: workerId,
+    wakeSender,
+    after: afterReconcileSteps({
+      db,
+      peeker,
+      publisher,
+      now,
+      sequencerLogin: () => sequencerLoginOf(config),
+      wakeSender,
+    }),
+  });
+  return { peeker, publisher, sender, senderLoop, runReconcile };
+}
+
 /**
  * Work that must follow every reconcile (src/pending/reconcile.ts `AfterReconcileStep`). Issue #5 adds
  * `completeQueuedReorders` here: place each queued corrected order once its original order is `cancelled`.
@@ -302,52 +341,25 @@ export interface ReconcileOnce {
 export async function runReconcileOnce(config: Config, deps: BotDependencies): Promise<ReconcileOnce> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const workerId = newWorkerId();
   const running = config.databaseUrl ? undefined : await runningEmbeddedUrl(config.dataDir);
   const { database, embedded } = running
     ? { database: openDatabase(running, logger), embedded: undefined }
     : await openMigratedDatabase(config, logger);
   const { db } = database;
-  const peeker = new PeekerClient({
-    apiKey: config.peeker.apiKey,
-    baseUrl: config.peeker.apiUrl,
-    logger: logger.child({ component: "peeker" }),
-    clock,
-    budget: { limit: config.peeker.requestsPerMinute },
-  });
-  const publisher = createCardPublisher(config.slack.channelId);
-  const sender = createSlackSender({
+  const { peeker, sender, senderLoop, runReconcile } = buildCore(config, {
     db,
-    slack: createSenderClient(config, logger),
+    logger,
+    clock,
     workerId,
-    logger: logger.child({ component: "slack-sender" }),
     metrics: createMetrics(),
-    backlogLimit: config.cardBacklogLimit,
+    senderPollMs: 250,
   });
-  const senderLoop = createWorkerLoop({ name: "slack-sender", logger, pollMs: 250, tick: sender.tick });
   senderLoop.start();
   try {
     const since = await databaseNow(db);
     const slot = manualSlot(clock.now());
-    const job = makeReconcileJob({
-      db,
-      peeker,
-      publisher,
-      sandbox: config.peeker.sandbox,
-      now: () => clock.now(),
-      logger,
-      runner: workerId,
-      wakeSender: () => senderLoop.wake(),
-      after: afterReconcileSteps({
-        db,
-        peeker,
-        publisher,
-        now: () => clock.now(),
-        sequencerLogin: () => sequencerLoginOf(config),
-        wakeSender: () => senderLoop.wake(),
-      }),
-    });
-    const outcome = await job(slot);
+    const outcome = await runReconcile(slot);
     const deadline = Date.now() + 60_000;
     let unsent = await unsentCardsSince(db, config.slack.channelId, since);
     while (unsent > 0 && Date.now() < deadline) {
