@@ -58,7 +58,12 @@ export interface BotDependencies {
 export async function openMigratedDatabase(
   config: Config,
   logger: Logger,
-): Promise<{ database: DatabaseHandle; embedded: EmbeddedDatabase | undefined; latest: number }> {
+): Promise<{
+  database: DatabaseHandle;
+  embedded: EmbeddedDatabase | undefined;
+  latest: number;
+  url: string;
+}> {
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({
@@ -73,7 +78,7 @@ export async function openMigratedDatabase(
   const database = openDatabase(url, logger);
   try {
     const { latest } = await migrate(database.pool, logger);
-    return { database, embedded, latest };
+    return { database, embedded, latest, url };
   } catch (error) {
     await database.close();
     await embedded?.stop();
@@ -85,8 +90,11 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
   const workerId = newWorkerId();
-  const { database, embedded, latest } = await openMigratedDatabase(config, logger);
+  const { database, embedded, latest, url } = await openMigratedDatabase(config, logger);
   const { db, pool } = database;
+  // The intake has a small pool of its own: transactions waiting on Peeker (a 429 pause) can fill the main pool,
+  // and a webhook must still be stored and answered 200 then.
+  const intakeDatabase = openDatabase(url, logger, { max: 6, applicationName: "peeker-bot-intake" });
   const released = await releaseOrphanedLeases(
     db,
     { hostname: hostname(), pid: process.pid, workerId },
@@ -152,7 +160,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
           secrets: config.peeker.webhookSecrets,
           toleranceSeconds: config.peeker.webhookToleranceSeconds,
           nowSeconds: () => clock.now().getTime() / 1000,
-          insert: (event) => insertWebhookEvent(pool, event),
+          insert: (event) => insertWebhookEvent(intakeDatabase.pool, event),
           insertDeadlineMs: 4500,
         },
         logger,
@@ -235,6 +243,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         sender.stop();
         await Promise.all([inbox.stop(), senderLoop.stop()]);
         await peeker.close();
+        await intakeDatabase.close();
         await database.close();
         await embedded?.stop();
         logger.info("stopped");
@@ -354,6 +363,8 @@ export async function runReconcileOnce(config: Config, deps: BotDependencies): P
     workerId,
     metrics: createMetrics(),
     senderPollMs: 250,
+    // Queued reorders placed from here are audited with their request ids like any other flow.
+    onPeekerCall: recordPeekerCall,
   });
   senderLoop.start();
   try {

@@ -152,6 +152,15 @@ export function createSlackSender(options: SlackSenderOptions) {
       await markCardSent(db, card.pending_action_id, value.ts, card.desired_hash);
       metrics.cards.inc({ action: "posted" });
     }
+    // A 429 means Slack did not post it: no lookup needed next time.
+    if (outcome.kind === "rate_limited") {
+      await markCardRetry(db, card.pending_action_id, {
+        delayMs: 0,
+        error: "rate limited",
+        outcomeKnown: true,
+        countAttempt: false,
+      });
+    }
     return outcome;
   };
 
@@ -161,7 +170,9 @@ export function createSlackSender(options: SlackSenderOptions) {
       const { value, outcome } = await call("conversations.replies", () =>
         slack.replies({ channel, ts: threadTs, limit: 200, include_all_metadata: true }),
       );
-      if (outcome.kind !== "ok") return outcome;
+      // Without an answer we cannot know whether the line exists: never post it blind.
+      if (outcome.kind !== "ok")
+        return outcome.kind === "failed" ? { ...outcome, outcomeKnown: false } : outcome;
       const found = value?.messages?.find(
         (m) =>
           m.metadata?.event_type === THREAD_LINE_EVENT_TYPE && m.metadata.event_payload?.line_id === line.id,
@@ -185,6 +196,14 @@ export function createSlackSender(options: SlackSenderOptions) {
       }),
     );
     if (outcome.kind === "ok" && value?.ts) await markLineSent(db, line.id, value.ts);
+    if (outcome.kind === "rate_limited") {
+      await markLineRetry(db, line.id, {
+        delayMs: 0,
+        error: "rate limited",
+        outcomeKnown: true,
+        countAttempt: false,
+      });
+    }
     return outcome;
   };
 
@@ -230,9 +249,15 @@ export function createSlackSender(options: SlackSenderOptions) {
     let rebalanceDue = backlog !== undefined;
     let justRebalanced = false;
     let summaryDue = backlog !== undefined;
+    let leaseRenewedAt = Date.now();
     try {
       let nextSendAt = Date.now() + lease.waitMs;
       while (!stopping && sent < maxSends) {
+        if (Date.now() - leaseRenewedAt > (leaseSeconds * 1000) / 3) {
+          // Holding thousands of cards one by one sends nothing for a while: keep the lease, or stop if it is gone.
+          if (!(await acquireChannelLease(db, channel, workerId, leaseSeconds))) break;
+          leaseRenewedAt = Date.now();
+        }
         const wait = nextSendAt - Date.now();
         if (wait > 0) {
           // A long Retry-After: give the lease back rather than sit on it; the outbox keeps the work.
@@ -295,6 +320,9 @@ export function createSlackSender(options: SlackSenderOptions) {
           pacedGapMs: paceMs,
           pacedForMs,
         });
+        // The lease expired and another replica may have taken the channel: stop before sending twice.
+        if (waitMs === undefined) break;
+        leaseRenewedAt = Date.now();
         nextSendAt = Date.now() + waitMs;
       }
     } finally {
@@ -355,8 +383,10 @@ function classify(error: unknown): Outcome {
       return { kind: "rate_limited", retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? "unknown_error";
-      // Slack answered: the call did not take effect.
-      return { kind: "failed", error: code, outcomeKnown: true, notFound: code === "message_not_found" };
+      // Slack answered: the call did not take effect — except for its own internal failures, which can follow a
+      // partly done call, so those are looked up before anything is posted again.
+      const unknown = code === "fatal_error" || code === "internal_error";
+      return { kind: "failed", error: code, outcomeKnown: !unknown, notFound: code === "message_not_found" };
     }
     case ErrorCode.HTTPError:
       // A 5xx may or may not have posted: treat as unknown and look it up before posting again.

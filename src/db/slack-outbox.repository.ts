@@ -110,14 +110,14 @@ export async function releaseChannelLease(db: Db, channel: string, workerId: str
 /**
  * Pacing after a send: the next call to the channel waits `gapMs` (Slack's Retry-After after a 429). A 429 also
  * puts the channel in paced mode (`pacedGapMs` between sends) for `pacedForMs`. Returns how long to wait, ms,
- * measured on the database's clock so replicas with skewed clocks agree.
+ * measured on the database's clock so replicas with skewed clocks agree; undefined when the lease was lost.
  */
 export async function afterChannelSend(
   db: Db,
   channel: string,
   workerId: string,
   options: { retryAfterMs?: number; pacedGapMs: number; pacedForMs: number },
-): Promise<number> {
+): Promise<number | undefined> {
   const retryAfter = options.retryAfterMs;
   const row = await db
     .updateTable("slack_channels")
@@ -140,7 +140,7 @@ export async function afterChannelSend(
       sql<number>`greatest(0, extract(epoch FROM next_send_at - now()) * 1000)::float8`.as("wait_ms"),
     )
     .executeTakeFirst();
-  return row?.wait_ms ?? options.pacedGapMs;
+  return row?.wait_ms;
 }
 
 export type OutboxItem =

@@ -58,7 +58,14 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
       audit.push(entry(inserted, "opened", ctx, requestId, { peeker_action_ids: observed.peekerActionIds }));
       continue;
     }
-    if (row.state === "resolved" || (row.state === "resolving" && snapshot.reopenWhy)) {
+    // A resolving card goes back to open only when the swap it waits on is the one that failed or needs input: a
+    // re-read of an older swap (or one made while our own submit is under way) must not undo the lock.
+    const waitedOnFailed =
+      row.state === "resolving" &&
+      snapshot.reopenWhy !== undefined &&
+      !!row.swap_id &&
+      row.swap_id === observed.swapId;
+    if (row.state === "resolved" || waitedOnFailed) {
       const why = snapshot.reopenWhy ?? "Peeker reports it again";
       const reopened = await updateAction(trx, row, {
         ...fieldsOf(observed),

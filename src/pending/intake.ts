@@ -59,7 +59,19 @@ export async function acceptDelivery(
   let inserted: boolean;
   try {
     inserted = await withDeadline(deps.insert(event), deps.insertDeadlineMs);
-  } catch {
+  } catch (error) {
+    // PostgreSQL refuses some valid JSON (a \u0000 escape in jsonb): retrying can never help, so say so with a 400
+    // instead of a 503 that Peeker would retry for a day.
+    const code = (error as { code?: string })?.code;
+    if (code === "22P05" || code === "22021" || code === "22P02") {
+      return {
+        status: 400,
+        body: { error: "the body contains characters PostgreSQL cannot store (such as \\u0000)" },
+        outcome: "rejected",
+        reason: "unstorable_body",
+        eventId: verified.eventId,
+      };
+    }
     return {
       status: 503,
       body: { error: "the bot's database is unavailable; retry later" },

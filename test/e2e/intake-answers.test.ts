@@ -42,6 +42,11 @@ describe("POST /peeker/webhooks answers", () => {
     ["a timestamp 301 s in the past", { timestampOffsetSeconds: -301 }, 401],
     ["a timestamp 301 s in the future", { timestampOffsetSeconds: 301 }, 401],
     ["a signed body that is not a JSON object", { rawBodyOverride: "[1,2,3]" }, 400],
+    [
+      "a signed JSON body PostgreSQL cannot store",
+      { rawBodyOverride: '{"type":"x","data":{"n":"\\u0000"}}' },
+      400,
+    ],
   ] as const)("rejects %s with %s, storing and posting nothing", async (_what, options, status) => {
     const { order, event } = orderEvent();
     const answer = await stack.sender.send(event, options);
