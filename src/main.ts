@@ -32,7 +32,11 @@ import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
 import { createOperatorCheck } from "./pending/permissions.js";
 import { processEvent } from "./pending/process-event.js";
-import { completeQueuedReorders, type QueuedReorderDeps } from "./pending/queued-reorders.js";
+import {
+  completeQueuedReorders,
+  followAllCorrectedOrders,
+  type QueuedReorderDeps,
+} from "./pending/queued-reorders.js";
 import type { AfterReconcileStep } from "./pending/reconcile.js";
 
 /**
@@ -326,7 +330,11 @@ function buildCore(config: Config, deps: CoreDeps) {
  */
 function afterReconcileSteps(deps: QueuedReorderDeps): AfterReconcileStep[] {
   // A queued reorder whose original order reconciliation found cancelled is placed now (design §3).
-  return [{ name: "queued-reorders", run: async () => void (await completeQueuedReorders(deps)) }];
+  return [
+    { name: "queued-reorders", run: async () => void (await completeQueuedReorders(deps)) },
+    // A card following its corrected order resolves even when that order's webhook never arrived.
+    { name: "corrected-orders", run: async () => void (await followAllCorrectedOrders(deps)) },
+  ];
 }
 
 /** The sequencer login from configuration, read when an order is placed (never copied anywhere). */

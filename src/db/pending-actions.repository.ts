@@ -162,6 +162,19 @@ export function findFollowersOfOrder(db: Db, newOrderId: string): Promise<Pendin
     .execute();
 }
 
+/** Corrected orders some card still waits on (reconciliation re-reads them, in case a webhook was lost). */
+export async function correctedOrdersAwaited(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("pending_actions")
+    .select(sql<string>`details->>'newOrderId'`.as("order_id"))
+    .distinct()
+    .where("state", "=", "resolving")
+    .where(sql<boolean>`details ? 'newOrderId'`)
+    .where(sql<boolean>`NOT (details ? 'queuedReorder')`)
+    .execute();
+  return rows.map((r) => r.order_id);
+}
+
 /** The card's Slack message, once posted (for threading a message under it). */
 export async function postedCardOf(
   db: Db,

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { appendAudit } from "../db/audit-log.repository.js";
 import {
+  correctedOrdersAwaited,
   findFollowersOfOrder,
   findPendingAction,
   findQueuedReorders,
@@ -309,6 +310,18 @@ export async function followCorrectedOrder(
 }
 
 /** Called after every order re-read (webhook path): the order may be an original to replace or a new one to follow. */
+/**
+ * Reconciliation's safety net for the corrected orders cards wait on: the order's webhook may have been lost, and
+ * nothing else re-reads the new order. Returns how many cards changed.
+ */
+export async function followAllCorrectedOrders(deps: QueuedReorderDeps): Promise<number> {
+  let changed = 0;
+  for (const orderId of await correctedOrdersAwaited(deps.db))
+    changed += await followCorrectedOrder(deps, orderId);
+  if (changed > 0) deps.wakeSender?.();
+  return changed;
+}
+
 export async function afterOrderReread(deps: QueuedReorderDeps, orderId: string): Promise<void> {
   await followCorrectedOrder(deps, orderId);
   await completeQueuedReorders(deps, { originalOrderId: orderId });

@@ -10,7 +10,7 @@ import {
 import { createCardPublisher } from "../../src/bot/card-publisher.js";
 import { PeekerClient } from "../../src/peeker/client.js";
 import { applySnapshot } from "../../src/pending/apply-snapshot.js";
-import { completeQueuedReorders } from "../../src/pending/queued-reorders.js";
+import { completeQueuedReorders, followAllCorrectedOrders } from "../../src/pending/queued-reorders.js";
 import { rereadOrder } from "../../src/pending/reread.js";
 import { buttonTexts, CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
 import {
@@ -194,6 +194,35 @@ describe("fix picture & reorder", () => {
     const resolved = await cardShowing(stack, key, "Resolved");
     expect(JSON.stringify(resolved.blocks)).toContain(`Corrected order ${newOrder.id} completed`);
     expect(buttonTexts(resolved.blocks)).toEqual([]);
+  });
+
+  it("resolves a card following its corrected order through reconciliation when the order's webhook is lost", async () => {
+    const { order, domain, key, row } = await pictureCard();
+    const form = await reorderForm(row.id);
+    stack.sim.control.state.orders.get(order.id)!.status = "failed";
+    await submit(stack, { view: form, values: pictureValues([GOOD_URL]) });
+    expect(placedFor(domain)).toHaveLength(1);
+    const newOrder = [...stack.sim.control.state.orders.values()].find(
+      (o) => o.id !== order.id && o.user_id === order.user_id,
+    )!;
+    await cardShowing(stack, key, newOrder.id);
+    // Peeker completes the corrected order and its webhook never arrives; the reconcile after-step re-reads it.
+    stack.sim.control.complete("order", newOrder.id);
+    const peeker = new PeekerClient({ apiKey: SIM_KEYS.full, baseUrl: stack.sim.url });
+    try {
+      const changed = await followAllCorrectedOrders({
+        db: stack.database.handle.db,
+        peeker,
+        publisher: createCardPublisher(CHANNEL),
+        now: () => new Date(),
+        sequencerLogin: () => ({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD }),
+      });
+      expect(changed).toBe(1);
+    } finally {
+      await peeker.close();
+    }
+    const resolved = await cardShowing(stack, key, "Resolved");
+    expect(JSON.stringify(resolved.blocks)).toContain(`Corrected order ${newOrder.id} completed`);
   });
 
   it("suggests cancelling when the domains are held, then queues the reorder and places it once on order.cancelled", async () => {
