@@ -68,3 +68,12 @@ export async function lastFinishedRuns(db: Kysely<Database>): Promise<RunRow[]> 
      ORDER BY job, started_at DESC`.execute(db);
   return result.rows;
 }
+
+/** Slot rows older than 30 days go (a nudge slot every minute adds 1,440 a day); the newest of each job stays. */
+export async function pruneRuns(db: Kysely<Database>): Promise<number> {
+  const result = await sql`
+    DELETE FROM runs r
+     WHERE r.started_at < now() - interval '30 days'
+       AND r.started_at < (SELECT max(started_at) FROM runs x WHERE x.job = r.job)`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

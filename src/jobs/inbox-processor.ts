@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { HOUR, type Random } from "../clock.js";
+import { pruneRuns } from "../db/runs.repository.js";
 import type { Database } from "../db/schema.js";
 import {
   type ClaimedEvent,
@@ -78,8 +79,9 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
   const tick = async (): Promise<boolean> => {
     if (Date.now() - lastPrune > HOUR) {
       lastPrune = Date.now();
-      const pruned = await pruneWebhookEvents(db);
-      if (pruned > 0) logger.info({ pruned }, "old inbox events pruned");
+      // Hourly housekeeping rides on this loop: old inbox events and old cron slot rows.
+      const pruned = (await pruneWebhookEvents(db)) + (await pruneRuns(db));
+      if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
     }
     const batch = await claimDueEvents(db, workerId, batchSize, leaseSeconds);
     if (batch.length === 0) return false;

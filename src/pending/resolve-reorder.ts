@@ -192,8 +192,7 @@ export function submitReorder(
               "domains held",
             );
           }
-          try {
-            const cancel = await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE);
+          const queue = async (requestId: string | undefined) => {
             await acceptQueued(
               deps,
               actor,
@@ -204,10 +203,22 @@ export function submitReorder(
                 loginFrom: login.typed ? "modal" : "config",
                 requestedBy: actor.userId,
               },
-              cancel.requestId,
+              requestId,
             );
-            return { kind: "done", result: { kind: "queued", originalOrderId: orderId } };
+            return { kind: "done" as const, result: { kind: "queued" as const, originalOrderId: orderId } };
+          };
+          try {
+            const cancel = await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE);
+            return await queue(cancel.requestId);
           } catch (cancelError) {
+            // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
+            // or the original would be cancelled with no corrected order ever placed.
+            if (!(isPeekerError(cancelError) && cancelError.isClientError)) {
+              const current = await deps.peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
+              const status = current?.data.status;
+              if (status === "cancel_scheduled" || status === "cancelled")
+                return await queue(current?.requestId);
+            }
             return give(
               { kind: "failed", error: cancelError, doing: "cancelling the original order" },
               "cancel failed",

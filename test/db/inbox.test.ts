@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { pruneRuns } from "../../src/db/runs.repository.js";
 import {
   claimDueEvents,
   insertWebhookEvent,
@@ -80,6 +81,17 @@ describe("the inbox", () => {
       .orderBy("event_id")
       .execute();
     expect(left.map((r) => r.event_id)).toEqual(["new_done", "old_failed", "old_pending"]);
+  });
+
+  it("prunes cron slot rows after 30 days but keeps each job's newest", async () => {
+    const db = database.handle.db;
+    await sql`TRUNCATE runs`.execute(db);
+    await sql`INSERT INTO runs (job, slot, runner, started_at) VALUES
+      ('nudge', 'a', 'w', now() - interval '40 days'), ('nudge', 'b', 'w', now() - interval '35 days'),
+      ('nudge', 'c', 'w', now()), ('digest', 'd', 'w', now() - interval '40 days')`.execute(db);
+    expect(await pruneRuns(db)).toBe(2);
+    const left = await db.selectFrom("runs").select("slot").orderBy("slot").execute();
+    expect(left.map((r) => r.slot)).toEqual(["c", "d"]);
   });
 
   it("claims through the partial index on unprocessed rows", async () => {

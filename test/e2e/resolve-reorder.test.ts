@@ -283,6 +283,25 @@ describe("fix picture & reorder", () => {
     expect(await wholeDatabaseText()).not.toContain(LOGIN_PASSWORD);
   });
 
+  it("queues the reorder when the cancel's answer is lost but Peeker did cancel, and places it once", async () => {
+    const { order, domain, key, row } = await pictureCard();
+    const form = await reorderForm(row.id);
+    // Peeker accepted the cancel, but the bot only ever sees a 500 for it.
+    stack.sim.control.cancelOrder(order.id);
+    stack.sim.control.injectFault({
+      route: "POST /orders/{id}/cancel",
+      fault: { kind: "error", status: 500 },
+    });
+    await submit(stack, { view: form, values: pictureValues([GOOD_URL], { cancel: true }) });
+    await cardShowing(stack, key, "Reorder queued until");
+    stack.sim.control.finishCancellation(order.id);
+    await stack.sender.send(
+      buildEvent({ type: "order.cancelled", data: { id: order.id, status: "cancelled" } }),
+    );
+    await waitFor(() => placedFor(domain).length === 1, { what: "the corrected order" });
+    expect(placedFor(domain).map((r) => r.body)).toEqual([expectedBody(order.user_id, domain)]);
+  });
+
   it("places a queued reorder exactly once through a reconcile-style re-read, with no webhook at all", async () => {
     const { order, domain, key, row } = await pictureCard();
     const form = await reorderForm(row.id);
