@@ -283,6 +283,25 @@ export async function release(deps: ResolveDeps, actor: Actor, why: string): Pro
 }
 
 /**
+ * How every resolving button starts: the gate (claiming an unclaimed card), then `beforePeeker` (the listener
+ * opens its loading view there), then a re-check with Peeker; an action gone upstream is refused.
+ */
+export async function openResolution(
+  deps: ResolveDeps,
+  actor: Actor,
+  reason: string,
+  hooks: { beforePeeker: () => Promise<void> },
+): Promise<{ row: PendingActionRow; reader: PeekerReader } | { refusal: Refusal }> {
+  const gated = await gate(deps, actor, { claim: true, reason });
+  if ("refusal" in gated) return gated;
+  await hooks.beforePeeker();
+  const reader = flowReader(deps.peeker);
+  const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
+  const gone = goneUpstream(row);
+  return gone ? { refusal: gone } : { row, reader };
+}
+
+/**
  * Re-reads the action's resource from Peeker and applies it, exactly as a webhook would (same per-resource
  * advisory lock), so a click acts on what Peeker says now. Returns the row after the re-read.
  */

@@ -12,6 +12,7 @@ import {
   gate,
   goneUpstream,
   lock,
+  openResolution,
   publishChange,
   type ResolveDeps,
   recheck,
@@ -58,13 +59,9 @@ export function prepareNameservers(
   hooks: { beforePeeker: () => Promise<void> },
 ): Promise<ResolveOutcome<NameserversForm>> {
   return audited(deps, actor, "click.send_nameservers", {}, async () => {
-    const gated = await gate(deps, actor, { claim: true, reason: NAMESERVERS_REASON });
-    if ("refusal" in gated) return refused(gated.refusal);
-    await hooks.beforePeeker();
-    const reader = flowReader(deps.peeker);
-    const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
-    const gone = goneUpstream(row);
-    if (gone) return refused(gone);
+    const opened = await openResolution(deps, actor, NAMESERVERS_REASON, hooks);
+    if ("refusal" in opened) return refused(opened.refusal);
+    const { row, reader } = opened;
     const { groups, userId } = await nameserversOf(reader, row);
     const link = await findCustomerChannel(deps.db, {
       userId: row.user_id ?? userId,

@@ -13,6 +13,7 @@ import {
   goneUpstream,
   INTERACTIVE,
   lock,
+  openResolution,
   publishChange,
   type ResolveDeps,
   recheck,
@@ -76,13 +77,9 @@ export function prepareReorder(
   hooks: { beforePeeker: () => Promise<void> },
 ): Promise<ResolveOutcome<ReorderForm>> {
   return audited(deps, actor, "click.fix_picture_reorder", {}, async () => {
-    const gated = await gate(deps, actor, { claim: true, reason: REORDER_REASON });
-    if ("refusal" in gated) return refused(gated.refusal);
-    await hooks.beforePeeker();
-    const reader = flowReader(deps.peeker);
-    const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
-    const gone = goneUpstream(row);
-    if (gone) return refused(gone);
+    const opened = await openResolution(deps, actor, REORDER_REASON, hooks);
+    if ("refusal" in opened) return refused(opened.refusal);
+    const { row, reader } = opened;
     if (!row.order_id) {
       return { kind: "failed", error: new Error("This card names no order"), doing: "reading the order" };
     }

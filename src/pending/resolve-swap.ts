@@ -11,6 +11,7 @@ import {
   goneUpstream,
   INTERACTIVE,
   lock,
+  openResolution,
   publishChange,
   type ResolveDeps,
   recheck,
@@ -68,13 +69,9 @@ export function prepareSwap(
   hooks: { beforePeeker: () => Promise<void> },
 ): Promise<ResolveOutcome<SwapForm>> {
   return audited(deps, actor, "click.swap_domain", {}, async () => {
-    const gated = await gate(deps, actor, { claim: true, reason: SWAP_REASON });
-    if ("refusal" in gated) return refused(gated.refusal);
-    await hooks.beforePeeker();
-    const reader = flowReader(deps.peeker);
-    const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
-    const gone = goneUpstream(row);
-    if (gone) return refused(gone);
+    const opened = await openResolution(deps, actor, SWAP_REASON, hooks);
+    if ("refusal" in opened) return refused(opened.refusal);
+    const { row, reader } = opened;
     if (!row.domain_id)
       return {
         kind: "failed",
