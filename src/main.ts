@@ -98,7 +98,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const { db, pool } = database;
   // The intake has a small pool of its own: transactions waiting on Peeker (a 429 pause) can fill the main pool,
   // and a webhook must still be stored and answered 200 then.
-  const intakeDatabase = openDatabase(url, logger, { max: 6, applicationName: "peeker-bot-intake" });
+  const intakeDatabase = openDatabase(url, logger, { max: 10, applicationName: "peeker-bot-intake" });
   const released = await releaseOrphanedLeases(
     db,
     { hostname: hostname(), pid: process.pid, workerId },

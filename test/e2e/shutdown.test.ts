@@ -41,7 +41,8 @@ describe("SIGTERM during a burst", () => {
 
   const embeddedBot = async (name: string) => {
     const bot = await spawnBot(
-      { ...stack.env, DATABASE_URL: undefined, DATA_DIR: dataDir },
+      // Up to 200 cards: the backlog guard (100 by default) would hold some, and this test is about shutdown.
+      { ...stack.env, DATABASE_URL: undefined, DATA_DIR: dataDir, CARD_BACKLOG_LIMIT: "1000" },
       { name, detached: true },
     );
     bots.push(bot);
