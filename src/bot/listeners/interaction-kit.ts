@@ -1,11 +1,25 @@
-import type { BlockAction, ViewResponseAction } from "@slack/bolt";
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  SlackViewMiddlewareArgs,
+  ViewResponseAction,
+  ViewSubmitAction,
+} from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { FieldKey, FieldProblem, ResolveOutcome } from "../../pending/outcomes.js";
 import type { ResolveDeps } from "../../pending/resolution.js";
 import type { ReorderDeps } from "../../pending/resolve-reorder.js";
 import { BLOCK_IDS, pictureUrlBlockId } from "../action-ids.js";
 import { errorInWords, problemInWords, refusalInWords } from "../error-words.js";
-import { loadingModal, type ModalView, messageModal, workingModal } from "../views/modals.js";
+import {
+  loadingModal,
+  type ModalMetadata,
+  type ModalView,
+  messageModal,
+  parseMetadata,
+  workingModal,
+} from "../views/modals.js";
 import type { ListenerDeps } from "./deps.js";
 
 /**
@@ -234,4 +248,29 @@ export function outcomeView(
 ): ModalView {
   const icon = outcome.kind === "failed" ? ":x: " : ":information_source: ";
   return messageModal(title, [`${icon}${outcomeInWords(outcome)}`]);
+}
+
+export type FormSubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * Registers a modal submit. Its `private_metadata` names our pending action (an id only, re-checked on use); a
+ * form that is not ours is answered in words instead of reaching the handler.
+ */
+export function onFormSubmit(
+  app: App,
+  callbackId: string,
+  title: string,
+  handle: (meta: ModalMetadata, args: FormSubmitArgs) => Promise<void>,
+): void {
+  app.view<ViewSubmitAction>(callbackId, async (args) => {
+    const meta = parseMetadata(args.view.private_metadata);
+    if (!meta) {
+      await args.ack({
+        response_action: "update",
+        view: messageModal(title, ["This form is not one of ours."]),
+      });
+      return;
+    }
+    await handle(meta, args);
+  });
 }

@@ -1,22 +1,24 @@
-import type { App, ViewSubmitAction } from "@slack/bolt";
+import type { App } from "@slack/bolt";
 import { submitNameservers } from "../../../pending/resolve-nameservers.js";
 import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../action-ids.js";
-import { messageModal, parseMetadata } from "../../views/modals.js";
+import { messageModal } from "../../views/modals.js";
 import { nameserversModal } from "../../views/nameservers-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import { answerSubmission, fieldErrors, outcomeView, resolveDepsOf, tell } from "../interaction-kit.js";
+import {
+  answerSubmission,
+  fieldErrors,
+  onFormSubmit,
+  outcomeView,
+  resolveDepsOf,
+  tell,
+} from "../interaction-kit.js";
 import { selectedOf, textOf } from "./state.js";
 
 const TITLE = "Send nameservers";
 
 export function registerNameserversSubmit(app: App, deps: ListenerDeps): void {
   const resolve = resolveDepsOf(deps);
-  app.view<ViewSubmitAction>(VIEW_CALLBACK_IDS.nameserversSubmit, async ({ ack, body, view, client }) => {
-    const meta = parseMetadata(view.private_metadata);
-    if (!meta) {
-      await ack({ response_action: "update", view: messageModal(TITLE, ["This form is not one of ours."]) });
-      return;
-    }
+  onFormSubmit(app, VIEW_CALLBACK_IDS.nameserversSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const message = textOf(view.state.values, BLOCK_IDS.message, INPUT_ACTION_IDS.message) ?? "";
     const sendTo =
       selectedOf(view.state.values, BLOCK_IDS.sendTo, INPUT_ACTION_IDS.sendTo) === "customer"

@@ -1,12 +1,19 @@
-import type { App, ViewSubmitAction } from "@slack/bolt";
+import type { App } from "@slack/bolt";
 import { submitReorderLogin } from "../../../pending/queued-reorders.js";
 import { submitReorder } from "../../../pending/resolve-reorder.js";
 import { BLOCK_IDS, INPUT_ACTION_IDS, parsePictureUrlBlockId, VIEW_CALLBACK_IDS } from "../../action-ids.js";
 import { code } from "../../views/format.js";
-import { messageModal, parseMetadata } from "../../views/modals.js";
+import { messageModal } from "../../views/modals.js";
 import { isCancelTicked, reorderLoginModal, reorderModal } from "../../views/reorder-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import { answerSubmission, fieldErrors, outcomeView, resolveDepsOf, tell } from "../interaction-kit.js";
+import {
+  answerSubmission,
+  fieldErrors,
+  onFormSubmit,
+  outcomeView,
+  resolveDepsOf,
+  tell,
+} from "../interaction-kit.js";
 import { blockIdsOf, selectedManyOf, textOf } from "./state.js";
 
 const TITLE = "Fix picture & reorder";
@@ -15,12 +22,7 @@ const LOGIN_TITLE = "Place corrected order";
 export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
   const resolve = resolveDepsOf(deps);
 
-  app.view<ViewSubmitAction>(VIEW_CALLBACK_IDS.reorderSubmit, async ({ ack, body, view, client }) => {
-    const meta = parseMetadata(view.private_metadata);
-    if (!meta) {
-      await ack({ response_action: "update", view: messageModal(TITLE, ["This form is not one of ours."]) });
-      return;
-    }
+  onFormSubmit(app, VIEW_CALLBACK_IDS.reorderSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const values = view.state.values;
     const urls = new Map<number, string>();
     for (const blockId of blockIdsOf(values)) {
@@ -80,17 +82,11 @@ export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
     });
   });
 
-  app.view<ViewSubmitAction>(
+  onFormSubmit(
+    app,
     VIEW_CALLBACK_IDS.reorderCredentialsSubmit,
-    async ({ ack, body, view, client }) => {
-      const meta = parseMetadata(view.private_metadata);
-      if (!meta) {
-        await ack({
-          response_action: "update",
-          view: messageModal(LOGIN_TITLE, ["This form is not one of ours."]),
-        });
-        return;
-      }
+    LOGIN_TITLE,
+    async (meta, { ack, body, view, client }) => {
       const values = view.state.values;
       const login = {
         email: textOf(values, BLOCK_IDS.sequencerEmail, INPUT_ACTION_IDS.sequencerEmail),

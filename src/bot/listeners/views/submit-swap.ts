@@ -1,23 +1,25 @@
-import type { App, ViewSubmitAction } from "@slack/bolt";
+import type { App } from "@slack/bolt";
 import { submitSwap } from "../../../pending/resolve-swap.js";
 import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../action-ids.js";
 import { code } from "../../views/format.js";
-import { messageModal, parseMetadata } from "../../views/modals.js";
+import { messageModal } from "../../views/modals.js";
 import { swapModal } from "../../views/swap-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import { answerSubmission, fieldErrors, outcomeView, resolveDepsOf, tell } from "../interaction-kit.js";
+import {
+  answerSubmission,
+  fieldErrors,
+  onFormSubmit,
+  outcomeView,
+  resolveDepsOf,
+  tell,
+} from "../interaction-kit.js";
 import { selectedOf, textOf } from "./state.js";
 
 const TITLE = "Swap domain";
 
 export function registerSwapSubmit(app: App, deps: ListenerDeps): void {
   const resolve = resolveDepsOf(deps);
-  app.view<ViewSubmitAction>(VIEW_CALLBACK_IDS.swapSubmit, async ({ ack, body, view, client }) => {
-    const meta = parseMetadata(view.private_metadata);
-    if (!meta) {
-      await ack({ response_action: "update", view: messageModal(TITLE, ["This form is not one of ours."]) });
-      return;
-    }
+  onFormSubmit(app, VIEW_CALLBACK_IDS.swapSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const replacement =
       textOf(view.state.values, BLOCK_IDS.replacementDomain, INPUT_ACTION_IDS.replacementDomain) ?? "";
     const type = selectedOf(view.state.values, BLOCK_IDS.swapType, INPUT_ACTION_IDS.swapType) ?? "standard";
