@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BotProcess, spawnBot } from "../support/bot-process.js";
-import {
-  assertNoSecretsLogged,
-  CHANNEL,
-  type Stack,
-  startStack,
-  WEBHOOK_SECRET,
-  waitFor,
-} from "../support/e2e.js";
+import { describe, expect, it } from "vitest";
+import type { BotProcess } from "../support/bot-process.js";
+import { CHANNEL, WEBHOOK_SECRET, waitFor } from "../support/e2e.js";
+import { useEmbeddedBots } from "../support/embedded-bots.js";
 import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
 
 /**
@@ -19,40 +10,14 @@ import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
  * after a restart all 20 become cards within a minute, none twice.
  */
 describe("crash recovery", () => {
-  let stack: Stack;
-  let dataDir: string;
-  const bots: BotProcess[] = [];
-  beforeAll(async () => {
-    stack = await startStack({ name: "crash-recovery" });
-    dataDir = await mkdtemp(path.join(tmpdir(), "peeker-crash-"));
-  });
-  afterAll(async () => {
-    for (const bot of bots) {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) {
-        bot.kill("SIGTERM");
-        await bot.waitExit().catch(() => bot.killGroup("SIGKILL"));
-      }
-    }
-    assertNoSecretsLogged(bots, stack.env);
-    await stack?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const embeddedBot = async (name: string) => {
-    const bot = await spawnBot(
-      { ...stack.env, DATABASE_URL: undefined, DATA_DIR: dataDir },
-      { name, detached: true },
-    );
-    bots.push(bot);
-    await bot.waitReady(30_000);
-    return bot;
-  };
+  const embedded = useEmbeddedBots("crash-recovery");
+  const embeddedBot = (botName: string) => embedded.start(botName);
 
   const burst = async (bot: BotProcess, prefix: string) => {
     const sender = new WebhookSender({ url: `${bot.url}/peeker/webhooks`, secrets: [WEBHOOK_SECRET] });
     const keys: string[] = [];
     const events = Array.from({ length: 20 }, (_, i) => {
-      const { order } = stack.sim.control.seedOrder({
+      const { order } = embedded.stack.sim.control.seedOrder({
         status: "action_required",
         domains: [`${prefix}-${i}.com`],
       });
@@ -66,7 +31,9 @@ describe("crash recovery", () => {
 
   const expectEachCardOnce = async (keys: string[]) => {
     const counts = () => {
-      const all = stack.slack.channelMessages(CHANNEL).map((m) => String(m.metadata?.event_payload.card_key));
+      const all = embedded.stack.slack
+        .channelMessages(CHANNEL)
+        .map((m) => String(m.metadata?.event_payload.card_key));
       return keys.map((k) => all.filter((a) => a === k).length);
     };
     await waitFor(() => counts().every((n) => n >= 1), { timeoutMs: 60_000, what: "all 20 cards" });
@@ -86,7 +53,7 @@ describe("crash recovery", () => {
   });
 
   it("loses nothing when the whole process group is SIGKILLed", { timeout: 120_000 }, async () => {
-    const running = bots.at(-1)!;
+    const running = embedded.bots.at(-1)!;
     const keys = await burst(running, "crash-group");
     running.killGroup("SIGKILL");
     await running.waitExit();

@@ -1,17 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BotProcess, spawnBot } from "../support/bot-process.js";
-import {
-  assertNoSecretsLogged,
-  CHANNEL,
-  type Stack,
-  startStack,
-  WEBHOOK_SECRET,
-  waitFor,
-} from "../support/e2e.js";
+import { describe, expect, it } from "vitest";
+import { CHANNEL, WEBHOOK_SECRET, waitFor } from "../support/e2e.js";
+import { useEmbeddedBots } from "../support/embedded-bots.js";
 import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
 
 /**
@@ -20,35 +11,11 @@ import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
  * every delivery that was answered 200 is processed (its card appears, once).
  */
 describe("SIGTERM during a burst", () => {
-  let stack: Stack;
-  let dataDir: string;
-  const bots: BotProcess[] = [];
-  beforeAll(async () => {
-    stack = await startStack({ name: "shutdown" });
-    dataDir = await mkdtemp(path.join(tmpdir(), "peeker-shutdown-"));
+  const embedded = useEmbeddedBots("shutdown", {
+    // Up to 200 cards: the backlog guard (100 by default) would hold some, and this test is about shutdown.
+    CARD_BACKLOG_LIMIT: "1000",
   });
-  afterAll(async () => {
-    for (const bot of bots) {
-      if (bot.child.exitCode === null && bot.child.signalCode === null) {
-        bot.kill("SIGTERM");
-        await bot.waitExit().catch(() => bot.killGroup("SIGKILL"));
-      }
-    }
-    assertNoSecretsLogged(bots, stack.env);
-    await stack?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const embeddedBot = async (name: string) => {
-    const bot = await spawnBot(
-      // Up to 200 cards: the backlog guard (100 by default) would hold some, and this test is about shutdown.
-      { ...stack.env, DATABASE_URL: undefined, DATA_DIR: dataDir, CARD_BACKLOG_LIMIT: "1000" },
-      { name, detached: true },
-    );
-    bots.push(bot);
-    await bot.waitReady(30_000);
-    return bot;
-  };
+  const embeddedBot = (botName: string) => embedded.start(botName);
 
   it("exits 0 within 10 s, with PostgreSQL stopped, and processes every accepted delivery after restart", {
     timeout: 120_000,
@@ -58,7 +25,8 @@ describe("SIGTERM during a burst", () => {
     const orders = Array.from(
       { length: 200 },
       (_, i) =>
-        stack.sim.control.seedOrder({ status: "action_required", domains: [`shutdown-${i}.com`] }).order.id,
+        embedded.stack.sim.control.seedOrder({ status: "action_required", domains: [`shutdown-${i}.com`] })
+          .order.id,
     );
     const accepted: string[] = [];
     let next = 0;
@@ -82,13 +50,15 @@ describe("SIGTERM during a burst", () => {
     expect(code).toBe(0);
     expect(tookMs).toBeLessThan(10_000);
     expect(bot.output()).toContain('"msg":"stopped"');
-    expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+    expect(existsSync(path.join(embedded.dataDir, "postgres", "postmaster.pid"))).toBe(false);
     expect(accepted.length).toBeGreaterThanOrEqual(40);
 
     await embeddedBot("shutdown-restart");
     const keys = accepted.map((id) => `profile_picture_not_accessible:${id}`);
     const counts = () => {
-      const all = stack.slack.channelMessages(CHANNEL).map((m) => String(m.metadata?.event_payload.card_key));
+      const all = embedded.stack.slack
+        .channelMessages(CHANNEL)
+        .map((m) => String(m.metadata?.event_payload.card_key));
       return keys.map((k) => all.filter((a) => a === k).length);
     };
     await waitFor(() => counts().every((n) => n >= 1), {
