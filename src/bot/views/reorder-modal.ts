@@ -52,25 +52,7 @@ export function reorderModal(input: ReorderModalInput): ModalView {
     });
     blocks.push(...fieldErrorContext(input.errors?.[blockId]));
   }
-  if (input.askLogin.email) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCK_IDS.sequencerEmail,
-      label: plain("Sequencer login email"),
-      element: { type: "email_text_input", action_id: INPUT_ACTION_IDS.sequencerEmail },
-    });
-    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerEmail]));
-  }
-  if (input.askLogin.password) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCK_IDS.sequencerPassword,
-      label: plain("Sequencer login password"),
-      element: { type: "plain_text_input", action_id: INPUT_ACTION_IDS.sequencerPassword },
-      hint: plain("Sent to Peeker with this order only: never stored or logged."),
-    });
-    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerPassword]));
-  }
+  blocks.push(...loginInputs(input.askLogin, input.errors));
   const cancelOption: types.MrkdwnOption = {
     text: { type: "mrkdwn", text: "Cancel the original order first" },
     description: {
@@ -104,6 +86,34 @@ export function reorderModal(input: ReorderModalInput): ModalView {
   });
 }
 
+/** The sequencer login inputs, when configuration lacks them (the reorder form and the queued reorder's form). */
+function loginInputs(
+  askLogin: { email: boolean; password: boolean },
+  errors: Record<string, string | undefined> | undefined,
+): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  if (askLogin.email) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerEmail,
+      label: plain("Sequencer login email"),
+      element: { type: "email_text_input", action_id: INPUT_ACTION_IDS.sequencerEmail },
+    });
+    blocks.push(...fieldErrorContext(errors?.[BLOCK_IDS.sequencerEmail]));
+  }
+  if (askLogin.password) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.sequencerPassword,
+      label: plain("Sequencer login password"),
+      element: { type: "plain_text_input", action_id: INPUT_ACTION_IDS.sequencerPassword },
+      hint: plain("Sent to Peeker with this order only: never stored or logged."),
+    });
+    blocks.push(...fieldErrorContext(errors?.[BLOCK_IDS.sequencerPassword]));
+  }
+  return blocks;
+}
+
 export function isCancelTicked(values: string[]): boolean {
   return values.includes(CANCEL_VALUE);
 }
@@ -122,25 +132,7 @@ export function reorderLoginModal(input: ReorderLoginModalInput): ModalView {
       `${code(input.originalOrderId, 80)} is cancelled. Enter the sequencer login to place the corrected order now.`,
     ),
   ];
-  if (input.askLogin.email) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCK_IDS.sequencerEmail,
-      label: plain("Sequencer login email"),
-      element: { type: "email_text_input", action_id: INPUT_ACTION_IDS.sequencerEmail },
-    });
-    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerEmail]));
-  }
-  if (input.askLogin.password) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCK_IDS.sequencerPassword,
-      label: plain("Sequencer login password"),
-      element: { type: "plain_text_input", action_id: INPUT_ACTION_IDS.sequencerPassword },
-      hint: plain("Sent to Peeker with this order only: never stored or logged."),
-    });
-    blocks.push(...fieldErrorContext(input.errors?.[BLOCK_IDS.sequencerPassword]));
-  }
+  blocks.push(...loginInputs(input.askLogin, input.errors));
   return inputModal({
     callbackId: VIEW_CALLBACK_IDS.reorderCredentialsSubmit,
     title: "Place corrected order",

@@ -11,37 +11,27 @@ import { channelOf, outcomeInWords, pendingActionIdOf, resolveDepsOf, tell } fro
 export function registerCardButtons(app: App, deps: ListenerDeps): void {
   const resolve = resolveDepsOf(deps);
 
-  app.action<BlockAction<ButtonAction>>(ACTION_IDS.cardClaim, async ({ ack, body, client }) => {
-    await ack();
-    const outcome = await pressClaim(resolve, {
-      userId: body.user.id,
-      pendingActionId: pendingActionIdOf(body),
+  // Claim and Unclaim say nothing when they worked: the card and its thread show it to everyone.
+  for (const [actionId, press] of [
+    [ACTION_IDS.cardClaim, pressClaim],
+    [ACTION_IDS.cardUnclaim, pressUnclaim],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, client }) => {
+      await ack();
+      const outcome = await press(resolve, {
+        userId: body.user.id,
+        pendingActionId: pendingActionIdOf(body),
+      });
+      if (outcome.kind !== "done") {
+        await tell(
+          client,
+          deps,
+          { channel: channelOf(body, deps), user: body.user.id },
+          outcomeInWords(outcome),
+        );
+      }
     });
-    if (outcome.kind !== "done") {
-      await tell(
-        client,
-        deps,
-        { channel: channelOf(body, deps), user: body.user.id },
-        outcomeInWords(outcome),
-      );
-    }
-  });
-
-  app.action<BlockAction<ButtonAction>>(ACTION_IDS.cardUnclaim, async ({ ack, body, client }) => {
-    await ack();
-    const outcome = await pressUnclaim(resolve, {
-      userId: body.user.id,
-      pendingActionId: pendingActionIdOf(body),
-    });
-    if (outcome.kind !== "done") {
-      await tell(
-        client,
-        deps,
-        { channel: channelOf(body, deps), user: body.user.id },
-        outcomeInWords(outcome),
-      );
-    }
-  });
+  }
 
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.cardRefresh, async ({ ack, body, client }) => {
     await ack();
