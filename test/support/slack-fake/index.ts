@@ -17,6 +17,7 @@ import {
   type MethodContext,
   type MethodResult,
 } from "./methods.js";
+import { validateMessage } from "./validate.js";
 import {
   type Args,
   FakeState,
@@ -28,7 +29,7 @@ import {
 
 export type { HangOptions, RateLimitOptions, ServerErrorOptions } from "./faults.js";
 export type { Identity, StoredEphemeral, StoredMessage, StoredView } from "./state.js";
-export { blockProblems, LIMITS, totalTextLength, validateMessage, validateView } from "./validate.js";
+export { blockProblems, LIMITS, RULES, totalTextLength, validateMessage, validateView } from "./validate.js";
 
 export interface SlackFakeOptions {
   identity?: Partial<Identity>;
@@ -475,6 +476,18 @@ export class SlackFake {
       // respond() always sends JSON; anything else is kept raw so the test can see what was wrong.
     }
     this.hooks.push({ id, body, contentType, at: this.now() });
+    // A response_url refuses what chat.postMessage refuses (Slack answers 400 with the same error code).
+    const isJson = typeof body === "object" && body !== null && !Array.isArray(body);
+    const deletes = isJson && (body as Args).delete_original === true;
+    const invalid = !isJson
+      ? { error: "invalid_payload" }
+      : deletes
+        ? undefined
+        : validateMessage(body as Args);
+    if (invalid) {
+      send(res, 400, { ok: false, ...invalid });
+      return;
+    }
     send(res, 200, { ok: true });
   }
 }

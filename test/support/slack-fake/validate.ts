@@ -1,39 +1,11 @@
 /**
- * Block Kit checks the way Slack applies them, so a card that would be refused in production is refused here.
- * Limits from reference/slack-platform.md §3. Each problem is reported like Slack does:
- * "<what> [json-pointer:/blocks/0/text/text]".
+ * Block Kit checks the way Slack applies them, so a payload that would be refused in production is refused here.
+ * Every limit comes from the rule table in ./rules.ts (with the doc page of each). Each problem is reported as
+ * Slack does: "<what> [json-pointer:/blocks/0/text/text]", in `errors` and `response_metadata.messages`.
  */
+import { LIMITS } from "./rules.js";
 
-export const LIMITS = {
-  messageBlocks: 50,
-  viewBlocks: 100,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  headerText: 150,
-  actionsElements: 25,
-  contextElements: 10,
-  buttonText: 75,
-  buttonValue: 2000,
-  buttonUrl: 3000,
-  actionId: 255,
-  blockId: 255,
-  inputLabel: 2000,
-  selectOptions: 100,
-  choiceOptions: 10,
-  textInputMaxLength: 3000,
-  viewTitle: 24,
-  privateMetadata: 3000,
-  callbackId: 255,
-  externalId: 255,
-  messageText: 40_000,
-  /**
-   * Slack also refuses a message whose blocks are large in total (`msg_blocks_too_long`, seen near 13k characters
-   * in bolt-js #2509) although every per-field limit holds; the fake counts the characters of every text and
-   * refuses a little earlier, so a card that passes here has margin.
-   */
-  messageTotalText: 12_000,
-} as const;
+export { LIMITS, RULES } from "./rules.js";
 
 export interface SlackError {
   error: string;
@@ -58,6 +30,35 @@ const BLOCK_TYPES = new Set([
   "table",
 ]);
 
+/** Element types that may be the element of an input block (block-kit/blocks/input-block). */
+const INPUT_ELEMENTS = new Set([
+  "plain_text_input",
+  "url_text_input",
+  "email_text_input",
+  "number_input",
+  "checkboxes",
+  "radio_buttons",
+  "static_select",
+  "multi_static_select",
+  "users_select",
+  "multi_users_select",
+  "conversations_select",
+  "multi_conversations_select",
+  "channels_select",
+  "multi_channels_select",
+  "external_select",
+  "multi_external_select",
+  "datepicker",
+  "timepicker",
+  "datetimepicker",
+  "rich_text_input",
+  "file_input",
+]);
+
+const SELECTS = new Set(["static_select", "multi_static_select", "overflow"]);
+const CHOICES = new Set(["checkboxes", "radio_buttons"]);
+const TEXT_INPUTS = new Set(["plain_text_input", "url_text_input", "email_text_input", "number_input"]);
+
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -66,11 +67,23 @@ function textOf(value: unknown): string | undefined {
   return isObject(value) && typeof value.text === "string" ? value.text : undefined;
 }
 
+const tooLong = (max: number) => `must be less than ${max + 1} characters`;
+
 class Checker {
   readonly problems: string[] = [];
 
   fail(pointer: string, what: string): void {
     this.problems.push(`${what} [json-pointer:${pointer}]`);
+  }
+
+  string(value: unknown, pointer: string, max: number, required = false): void {
+    if (value === undefined) {
+      if (required) this.fail(pointer, "missing required field");
+      return;
+    }
+    if (typeof value !== "string") this.fail(pointer, "must be a string");
+    else if (value.length > max) this.fail(pointer, tooLong(max));
+    else if (required && value.length === 0) this.fail(pointer, "must be more than 0 characters");
   }
 
   textObject(value: unknown, pointer: string, max: number, plainOnly = false): void {
@@ -81,8 +94,14 @@ class Checker {
     if (value.type !== "plain_text" && value.type !== "mrkdwn")
       this.fail(`${pointer}/type`, "invalid text type");
     if (plainOnly && value.type !== "plain_text") this.fail(`${pointer}/type`, "must be plain_text");
+    if (value.type === "mrkdwn" && value.emoji !== undefined)
+      this.fail(`${pointer}/emoji`, "not allowed on mrkdwn");
     if (value.text.length === 0) this.fail(`${pointer}/text`, "must be more than 0 characters");
-    if (value.text.length > max) this.fail(`${pointer}/text`, `must be less than ${max + 1} characters`);
+    if (value.text.length > max) this.fail(`${pointer}/text`, tooLong(max));
+  }
+
+  optionalText(value: unknown, pointer: string, max: number, plainOnly = true): void {
+    if (value !== undefined) this.textObject(value, pointer, max, plainOnly);
   }
 
   element(element: unknown, pointer: string): void {
@@ -90,47 +109,108 @@ class Checker {
       this.fail(pointer, "missing required field: type");
       return;
     }
-    if (typeof element.action_id === "string" && element.action_id.length > LIMITS.actionId) {
-      this.fail(`${pointer}/action_id`, `must be less than ${LIMITS.actionId + 1} characters`);
+    this.string(element.action_id, `${pointer}/action_id`, LIMITS.actionId);
+    if (element.confirm !== undefined) this.confirm(element.confirm, `${pointer}/confirm`);
+    if (element.type === "button") this.button(element, pointer);
+    else if (SELECTS.has(element.type)) this.options(element, pointer, LIMITS.selectOptions, true);
+    else if (CHOICES.has(element.type)) this.options(element, pointer, LIMITS.choiceOptions, false);
+    else if (element.type === "image") {
+      this.string(element.image_url, `${pointer}/image_url`, LIMITS.imageUrl, true);
+      this.string(element.alt_text, `${pointer}/alt_text`, LIMITS.imageAltText, true);
     }
-    switch (element.type) {
-      case "button":
-        this.textObject(element.text, `${pointer}/text`, LIMITS.buttonText, true);
-        if (typeof element.value === "string" && element.value.length > LIMITS.buttonValue) {
-          this.fail(`${pointer}/value`, `must be less than ${LIMITS.buttonValue + 1} characters`);
-        }
-        if (typeof element.url === "string" && element.url.length > LIMITS.buttonUrl) {
-          this.fail(`${pointer}/url`, `must be less than ${LIMITS.buttonUrl + 1} characters`);
-        }
-        if (element.style !== undefined && element.style !== "primary" && element.style !== "danger") {
-          this.fail(`${pointer}/style`, "must be one of primary, danger");
-        }
-        return;
-      case "static_select":
-      case "multi_static_select":
-        this.options(element.options, pointer, LIMITS.selectOptions);
-        return;
-      case "checkboxes":
-      case "radio_buttons":
-        this.options(element.options, pointer, LIMITS.choiceOptions);
-        return;
-      case "plain_text_input":
-        if (typeof element.max_length === "number" && element.max_length > LIMITS.textInputMaxLength) {
-          this.fail(`${pointer}/max_length`, `must be at most ${LIMITS.textInputMaxLength}`);
-        }
-        return;
-      default:
-        return;
+    if (TEXT_INPUTS.has(element.type)) this.textInput(element, pointer);
+    else if (element.placeholder !== undefined) {
+      this.textObject(element.placeholder, `${pointer}/placeholder`, LIMITS.placeholder, true);
     }
   }
 
-  options(options: unknown, pointer: string, max: number): void {
-    if (options === undefined) return;
-    if (!Array.isArray(options)) {
-      this.fail(`${pointer}/options`, "must be an array");
+  button(element: Json, pointer: string): void {
+    this.textObject(element.text, `${pointer}/text`, LIMITS.buttonText, true);
+    this.string(element.value, `${pointer}/value`, LIMITS.buttonValue);
+    this.string(element.url, `${pointer}/url`, LIMITS.buttonUrl);
+    this.string(
+      element.accessibility_label,
+      `${pointer}/accessibility_label`,
+      LIMITS.buttonAccessibilityLabel,
+    );
+    if (element.style !== undefined && element.style !== "primary" && element.style !== "danger") {
+      this.fail(`${pointer}/style`, "must be one of primary, danger");
+    }
+  }
+
+  textInput(element: Json, pointer: string): void {
+    this.optionalText(element.placeholder, `${pointer}/placeholder`, LIMITS.placeholder);
+    const max = element.max_length;
+    const min = element.min_length;
+    const limit = LIMITS.textInputMaxLength;
+    if (max !== undefined && (typeof max !== "number" || max < 1 || max > limit)) {
+      this.fail(`${pointer}/max_length`, `must be between 1 and ${limit}`);
+    }
+    if (min !== undefined && (typeof min !== "number" || min < 0 || min > limit)) {
+      this.fail(`${pointer}/min_length`, `must be between 0 and ${limit}`);
+    }
+    if (typeof min === "number" && typeof max === "number" && min > max) {
+      this.fail(`${pointer}/min_length`, "must not exceed max_length");
+    }
+    const initial = element.initial_value;
+    if (initial === undefined) return;
+    if (typeof initial !== "string") {
+      if (element.type !== "number_input") this.fail(`${pointer}/initial_value`, "must be a string");
+      return;
+    }
+    const cap = typeof max === "number" ? Math.min(max, limit) : limit;
+    if (initial.length > cap)
+      this.fail(`${pointer}/initial_value`, `must be at most max_length (${cap}) characters`);
+  }
+
+  options(element: Json, pointer: string, max: number, plainOnly: boolean): void {
+    const options = element.options;
+    if (!Array.isArray(options) || options.length === 0) {
+      // A select may take option_groups instead; checkboxes and radio buttons may not.
+      if (!(plainOnly && Array.isArray(element.option_groups)))
+        this.fail(`${pointer}/options`, "must provide at least 1 item");
       return;
     }
     if (options.length > max) this.fail(`${pointer}/options`, `must provide no more than ${max} items`);
+    const values = new Set<string>();
+    options.forEach((option, i) => {
+      this.option(option, `${pointer}/options/${i}`, plainOnly);
+      if (isObject(option) && typeof option.value === "string") {
+        if (values.has(option.value)) this.fail(`${pointer}/options/${i}/value`, "duplicate option value");
+        values.add(option.value);
+      }
+    });
+    const known = new Set(options.map(optionKey));
+    const initial =
+      element.initial_options ?? (element.initial_option === undefined ? [] : [element.initial_option]);
+    const where = element.initial_options !== undefined ? "initial_options" : "initial_option";
+    if (!Array.isArray(initial)) this.fail(`${pointer}/${where}`, "must be an array");
+    else
+      initial.forEach((option, i) => {
+        if (!known.has(optionKey(option)))
+          this.fail(`${pointer}/${where}/${i}`, "must match one of the options");
+      });
+  }
+
+  option(option: unknown, pointer: string, plainOnly: boolean): void {
+    if (!isObject(option)) {
+      this.fail(pointer, "must be an option object");
+      return;
+    }
+    this.textObject(option.text, `${pointer}/text`, LIMITS.optionText, plainOnly);
+    this.string(option.value, `${pointer}/value`, LIMITS.optionValue, true);
+    this.optionalText(option.description, `${pointer}/description`, LIMITS.optionDescription);
+  }
+
+  confirm(confirm: unknown, pointer: string): void {
+    if (!isObject(confirm)) {
+      this.fail(pointer, "must be a confirmation dialog object");
+      return;
+    }
+    this.optionalText(confirm.title, `${pointer}/title`, LIMITS.confirmTitle);
+    this.textObject(confirm.text, `${pointer}/text`, LIMITS.confirmText);
+    this.optionalText(confirm.confirm, `${pointer}/confirm`, LIMITS.confirmButton);
+    this.optionalText(confirm.deny, `${pointer}/deny`, LIMITS.confirmButton);
   }
 
   block(block: unknown, pointer: string, blockIds: Set<string>): void {
@@ -143,8 +223,12 @@ class Checker {
       return;
     }
     if (block.block_id !== undefined) {
-      if (typeof block.block_id !== "string" || block.block_id.length > LIMITS.blockId) {
-        this.fail(`${pointer}/block_id`, `must be a string of less than ${LIMITS.blockId + 1} characters`);
+      if (
+        typeof block.block_id !== "string" ||
+        block.block_id.length === 0 ||
+        block.block_id.length > LIMITS.blockId
+      ) {
+        this.fail(`${pointer}/block_id`, `must be a string of 1 to ${LIMITS.blockId} characters`);
       } else if (blockIds.has(block.block_id)) {
         this.fail(`${pointer}/block_id`, "duplicate block_id");
       } else {
@@ -153,39 +237,34 @@ class Checker {
     }
     switch (block.type) {
       case "section":
-        this.section(block, pointer);
-        break;
+        return this.section(block, pointer);
       case "header":
-        this.textObject(block.text, `${pointer}/text`, LIMITS.headerText, true);
-        break;
+        return this.textObject(block.text, `${pointer}/text`, LIMITS.headerText, true);
       case "context":
-        this.elements(block.elements, pointer, LIMITS.contextElements, (el, p) => {
-          if (isObject(el) && (el.type === "mrkdwn" || el.type === "plain_text")) {
-            this.textObject(el, p, LIMITS.sectionText);
-          }
+        return this.elements(block.elements, pointer, LIMITS.contextElements, (el, p) => {
+          if (isObject(el) && el.type === "image") this.element(el, p);
+          else this.textObject(el, p, LIMITS.contextText);
         });
-        break;
       case "actions":
-        this.actions(block, pointer);
-        break;
+        return this.actions(block, pointer);
+      case "image":
+        this.string(block.image_url, `${pointer}/image_url`, LIMITS.imageUrl, true);
+        this.string(block.alt_text, `${pointer}/alt_text`, LIMITS.imageAltText, true);
+        return;
       case "input":
-        this.textObject(block.label, `${pointer}/label`, LIMITS.inputLabel, true);
-        if (block.element === undefined) this.fail(`${pointer}/element`, "missing required field: element");
-        else this.element(block.element, `${pointer}/element`);
-        break;
+        return this.input(block, pointer);
       default:
-        break;
+        return;
     }
   }
 
   section(block: Json, pointer: string): void {
-    if (block.text === undefined && block.fields === undefined) {
+    if (block.text === undefined && block.fields === undefined)
       this.fail(pointer, "must provide either text or fields");
-    }
     if (block.text !== undefined) this.textObject(block.text, `${pointer}/text`, LIMITS.sectionText);
     if (block.fields !== undefined) {
-      if (!Array.isArray(block.fields)) {
-        this.fail(`${pointer}/fields`, "must be an array");
+      if (!Array.isArray(block.fields) || block.fields.length === 0) {
+        this.fail(`${pointer}/fields`, "must provide at least 1 item");
       } else {
         if (block.fields.length > LIMITS.sectionFields) {
           this.fail(`${pointer}/fields`, `must provide no more than ${LIMITS.sectionFields} items`);
@@ -196,6 +275,20 @@ class Checker {
       }
     }
     if (block.accessory !== undefined) this.element(block.accessory, `${pointer}/accessory`);
+  }
+
+  input(block: Json, pointer: string): void {
+    this.textObject(block.label, `${pointer}/label`, LIMITS.inputLabel, true);
+    this.optionalText(block.hint, `${pointer}/hint`, LIMITS.inputHint);
+    const element = block.element;
+    if (element === undefined) {
+      this.fail(`${pointer}/element`, "missing required field: element");
+      return;
+    }
+    if (isObject(element) && typeof element.type === "string" && !INPUT_ELEMENTS.has(element.type)) {
+      this.fail(`${pointer}/element/type`, `unsupported type in an input block: ${element.type}`);
+    }
+    this.element(element, `${pointer}/element`);
   }
 
   actions(block: Json, pointer: string): void {
@@ -226,6 +319,13 @@ class Checker {
   }
 }
 
+/** What identifies an option when Slack matches `initial_option(s)` against `options`: its text and value. */
+function optionKey(option: unknown): string {
+  if (!isObject(option)) return "";
+  const text = isObject(option.text) ? option.text : {};
+  return JSON.stringify([text.type, text.text, option.value]);
+}
+
 /** Characters of every `text` string in a structure, the quantity Slack's aggregate limit is about. */
 export function totalTextLength(value: unknown): number {
   if (Array.isArray(value)) return value.reduce<number>((sum, v) => sum + totalTextLength(v), 0);
@@ -252,7 +352,7 @@ function withMessages(error: string, problems: string[]): SlackError {
   return { error, errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
 }
 
-/** Arguments of chat.postMessage / chat.update / chat.postEphemeral, already parsed. */
+/** Arguments of chat.postMessage / chat.update / chat.postEphemeral or a response_url post, already parsed. */
 export function validateMessage(args: Json): SlackError | undefined {
   const { blocks, text, attachments, metadata } = args;
   const hasText = typeof text === "string" && text.length > 0;
@@ -260,12 +360,10 @@ export function validateMessage(args: Json): SlackError | undefined {
   if (typeof text === "string" && text.length > LIMITS.messageText) return { error: "msg_too_long" };
   if (blocks !== undefined) {
     if (!Array.isArray(blocks)) return { error: "invalid_blocks_format" };
-    if (blocks.length > LIMITS.messageBlocks) {
-      return withMessages("invalid_blocks", [
-        `must provide no more than ${LIMITS.messageBlocks} items [json-pointer:/blocks]`,
-      ]);
-    }
-    const problems = blockProblems(blocks);
+    const problems =
+      blocks.length > LIMITS.messageBlocks
+        ? [`must provide no more than ${LIMITS.messageBlocks} items [json-pointer:/blocks]`]
+        : blockProblems(blocks);
     if (problems.length > 0) return withMessages("invalid_blocks", problems);
     if (totalTextLength(blocks) > LIMITS.messageTotalText) return { error: "msg_blocks_too_long" };
   }
@@ -282,45 +380,32 @@ export function validateMessage(args: Json): SlackError | undefined {
   return undefined;
 }
 
-/** A modal (views.open / views.update) or Home tab (views.publish) as Slack checks it. */
+/** A modal (views.open / views.update / a `response_action`) or Home tab (views.publish) as Slack checks it. */
 export function validateView(view: unknown, expected: "modal" | "home" | "any"): SlackError | undefined {
   const fail = (problem: string) => withMessages("invalid_arguments", [problem]);
   if (!isObject(view)) return fail("missing required field: view [json-pointer:/view]");
   if (view.type !== "modal" && view.type !== "home")
     return fail("invalid view type [json-pointer:/view/type]");
-  if (expected !== "any" && view.type !== expected) {
+  if (expected !== "any" && view.type !== expected)
     return fail(`must be a ${expected} view [json-pointer:/view/type]`);
-  }
   if (!Array.isArray(view.blocks)) return fail("missing required field: blocks [json-pointer:/view/blocks]");
+  if (JSON.stringify(view).length > LIMITS.viewBytes) return { error: "view_too_large" };
+  const checker = new Checker();
   if (view.blocks.length > LIMITS.viewBlocks) {
-    return fail(`must provide no more than ${LIMITS.viewBlocks} items [json-pointer:/view/blocks]`);
+    checker.fail("/view/blocks", `must provide no more than ${LIMITS.viewBlocks} items`);
   }
-  if (typeof view.private_metadata === "string" && view.private_metadata.length > LIMITS.privateMetadata) {
-    return fail(
-      `must be less than ${LIMITS.privateMetadata + 1} characters [json-pointer:/view/private_metadata]`,
-    );
-  }
-  if (typeof view.callback_id === "string" && view.callback_id.length > LIMITS.callbackId) {
-    return fail(`must be less than ${LIMITS.callbackId + 1} characters [json-pointer:/view/callback_id]`);
-  }
-  if (typeof view.external_id === "string" && view.external_id.length > LIMITS.externalId) {
-    return fail(`must be less than ${LIMITS.externalId + 1} characters [json-pointer:/view/external_id]`);
-  }
+  checker.string(view.private_metadata, "/view/private_metadata", LIMITS.privateMetadata);
+  checker.string(view.callback_id, "/view/callback_id", LIMITS.callbackId);
+  checker.string(view.external_id, "/view/external_id", LIMITS.externalId);
   if (view.type === "modal") {
-    const title = textOf(view.title);
-    if (title === undefined) return fail("missing required field: title [json-pointer:/view/title]");
+    if (textOf(view.title) === undefined) checker.fail("/view/title", "missing required field: title");
     for (const key of ["title", "submit", "close"] as const) {
-      const value = textOf(view[key]);
-      if (value !== undefined && value.length > LIMITS.viewTitle) {
-        return fail(`must be less than ${LIMITS.viewTitle + 1} characters [json-pointer:/view/${key}/text]`);
-      }
+      if (view[key] !== undefined) checker.textObject(view[key], `/view/${key}`, LIMITS.viewTitle, true);
     }
     const hasInput = view.blocks.some((b) => isObject(b) && b.type === "input");
-    if (hasInput && view.submit === undefined) {
-      return fail("must define submit to use an input block [json-pointer:/view]");
-    }
+    if (hasInput && view.submit === undefined)
+      checker.fail("/view", "must define submit to use an input block");
   }
-  const problems = blockProblems(view.blocks, "/view/blocks");
-  if (problems.length > 0) return withMessages("invalid_arguments", problems);
-  return undefined;
+  const problems = [...checker.problems, ...blockProblems(view.blocks, "/view/blocks")];
+  return problems.length > 0 ? withMessages("invalid_arguments", problems) : undefined;
 }
