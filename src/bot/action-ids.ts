@@ -37,6 +37,7 @@ export const INPUT_ACTION_IDS = {
   replacementDomain: "peeker:input:replacement_domain",
   swapType: "peeker:input:swap_type",
   pictureUrl: "peeker:input:picture_url",
+  pictureUrls: "peeker:input:picture_urls",
   cancelOriginal: "peeker:input:cancel_original",
   sendTo: "peeker:input:send_to",
   message: "peeker:input:message",

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import {
   correctedOrdersAwaited,
@@ -127,7 +128,7 @@ async function placeQueued(
         resolving_by: null,
         resolving_since: null,
         resolving_note: null,
-        details: withNote(patchDetails(row.details, { queuedReorder: undefined }), why),
+        details: withNote(patchDetails(row.details, { queuedReorder: undefined }), escapeMrkdwn(why)),
       });
       await publishChange(
         trx,
@@ -150,7 +151,7 @@ async function placeQueued(
       const updated = await updatePendingAction(trx, row.id, {
         details: withNote(
           patchDetails(row.details, { queuedReorder: asking }),
-          `${queued.originalOrderId} is cancelled: enter the sequencer login to place the corrected order`,
+          `${escapeMrkdwn(queued.originalOrderId)} is cancelled: enter the sequencer login to place the corrected order`,
         ),
         resolving_note: `${queued.originalOrderId} is cancelled; waiting for the sequencer login`,
       });
@@ -160,7 +161,7 @@ async function placeQueued(
         updated,
         {
           kind: "note",
-          text: `<@${queued.requestedBy}> ${queued.originalOrderId} is cancelled. Press *Enter sequencer login…* on the card to place the corrected order.`,
+          text: `<@${queued.requestedBy}> ${escapeMrkdwn(queued.originalOrderId)} is cancelled. Press *Enter sequencer login…* on the card to place the corrected order.`,
         },
         "action.reorder_needs_login",
         who.actor,
@@ -186,7 +187,9 @@ async function placeQueued(
         resolving_note: null,
         details: withNote(
           patchDetails(row.details, { queuedReorder: undefined }),
-          `Peeker refused the corrected order (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})`,
+          escapeMrkdwn(
+            `Peeker refused the corrected order (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})`,
+          ),
         ),
       });
       await publishChange(
@@ -207,7 +210,7 @@ async function placeQueued(
     }
     const placedDetails = withNote(
       patchDetails(row.details, { queuedReorder: undefined, newOrderId }),
-      `${queued.originalOrderId} cancelled; corrected order ${newOrderId} placed`,
+      escapeMrkdwn(`${queued.originalOrderId} cancelled; corrected order ${newOrderId} placed`),
     );
     const updated = await updatePendingAction(trx, row.id, {
       details: placedDetails,
@@ -290,7 +293,7 @@ export async function followCorrectedOrder(
           resolving_by: null,
           resolving_since: null,
           resolving_note: null,
-          details: withNote(row.details, why),
+          details: withNote(row.details, escapeMrkdwn(why)),
         });
         await publishChange(
           trx,

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { PictureUrlCheck } from "../net/picture-url-check.js";
@@ -354,7 +355,10 @@ async function acceptPlaced(
     const current = await lockPendingAction(trx, id);
     if (!current) return;
     const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(current.details, `Corrected order ${newOrderId} placed by <@${actor.userId}>`);
+    const details = withNote(
+      current.details,
+      `Corrected order ${escapeMrkdwn(newOrderId)} placed by <@${actor.userId}>`,
+    );
     details.newOrderId = newOrderId;
     const updated = await updatePendingAction(trx, id, {
       details,
@@ -387,7 +391,7 @@ async function acceptQueued(
     const ours = current.state === "resolving" && current.resolving_by === actor.userId;
     const details = withNote(
       current.details,
-      `Cancellation of ${queued.originalOrderId} requested by <@${actor.userId}>; the corrected order follows once it is cancelled`,
+      `Cancellation of ${escapeMrkdwn(queued.originalOrderId)} requested by <@${actor.userId}>; the corrected order follows once it is cancelled`,
     );
     details.queuedReorder = queued;
     const updated = await updatePendingAction(trx, id, {

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
@@ -183,7 +184,8 @@ export function submitSwap(
     await deps.db.transaction().execute(async (trx) => {
       const current = await lockPendingAction(trx, row.id);
       if (!current) return;
-      const note = `Swap ${swap.id} to ${replacement} requested by <@${actor.userId}>`;
+      // A card note is mrkdwn: the ids and the typed domain are escaped, only our mention stays live.
+      const note = `Swap ${escapeMrkdwn(swap.id)} to ${escapeMrkdwn(replacement)} requested by <@${actor.userId}>`;
       const ours = current.state === "resolving" && current.resolving_by === actor.userId;
       const updated = await updatePendingAction(trx, row.id, {
         swap_id: swap.id,

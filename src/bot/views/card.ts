@@ -4,10 +4,10 @@ import { CARD_EVENT_TYPE, type CardMetadata, type CardModel, type RenderedCard }
 import {
   andMore,
   clip,
-  clipKeepingMentions,
   code,
   formatDuration,
   mention,
+  ourText,
   slackDate,
   takeWithRest,
   truncate,
@@ -143,7 +143,7 @@ function domainsSection(domains: readonly string[]): KnownBlock {
 function notesContext(notes: readonly string[]): KnownBlock {
   // Newest last, as they happened; the oldest are the ones cut, the latest matter most.
   const rest = Math.max(0, notes.length - BUDGET.notesShown);
-  const shown = notes.slice(rest).map((note) => clipKeepingMentions(note, BUDGET.note));
+  const shown = notes.slice(rest).map((note) => ourText(note, BUDGET.note));
   return context(rest > 0 ? [`_${rest} earlier notes_`, ...shown] : shown);
 }
 
@@ -219,14 +219,14 @@ function resourceTexts(model: CardModel): string[] {
 }
 
 function inProgress(resolving: NonNullable<CardModel["resolving"]>): string {
-  return `${clipKeepingMentions(resolving.note, BUDGET.note)} (${mention(resolving.by)})`;
+  return `${clip(resolving.note, BUDGET.note)} (${mention(resolving.by)})`;
 }
 
 function resolvedByWhom(model: CardModel): string {
   const resolved = model.resolved;
   if (!resolved) return "";
   const who = resolved.by === "system" ? "automatically" : `by ${mention(resolved.by)}`;
-  return `${who}: ${clipKeepingMentions(resolved.how, BUDGET.note)}`;
+  return `${who}: ${clip(resolved.how, BUDGET.note)}`;
 }
 
 function duration(model: CardModel): string {

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { BLOCK_IDS, INPUT_ACTION_IDS, pictureUrlBlockId, VIEW_CALLBACK_IDS } from "../action-ids.js";
-import { code } from "./format.js";
+import { andMore, code, truncate } from "./format.js";
 import {
   contextLine,
   fieldErrorContext,
@@ -11,6 +11,7 @@ import {
   mrkdwnSection,
   plain,
 } from "./modals.js";
+import { BULK_GROUP, BULK_INPUTS_MAX, bulkBlockId, bulkInput, ONE_BY_ONE } from "./picture-bulk.js";
 
 export interface ReorderModalInput {
   pendingActionId: string;
@@ -23,21 +24,29 @@ export interface ReorderModalInput {
 
 const CANCEL_VALUE = "cancel";
 
-/** *Fix picture & reorder…*: one URL per failing persona, the cancel box, and the login when not configured. */
+/** Slack limits option text and description to 75 characters: no order id goes in them (ids can be long). */
+const CANCEL_DESCRIPTION = "The corrected order is placed once Peeker reports the original cancelled.";
+
+/**
+ * *Fix picture & reorder…*: one URL input per failing persona for the first few, then bulk inputs of
+ * "<number> <url>" lines (./picture-bulk.ts), the cancel box, and the login when not configured.
+ */
 export function reorderModal(input: ReorderModalInput): ModalView {
+  const one = input.failing.slice(0, ONE_BY_ONE);
+  const grouped = input.failing.slice(ONE_BY_ONE, ONE_BY_ONE + BULK_GROUP * BULK_INPUTS_MAX);
+  const left = input.failing.length - one.length - grouped.length;
   const blocks: KnownBlock[] = [
     mrkdwnSection(
-      `Peeker cannot fetch ${input.failing.length === 1 ? "this picture" : "these pictures"}. The bot places a corrected copy of order ${code(input.orderId, 80)} with the new URLs (same customer, sizing, domains and forwarding).`,
+      `Peeker cannot fetch ${input.failing.length === 1 ? "this picture" : `these ${input.failing.length} pictures`}. The bot places a corrected copy of order ${code(input.orderId, 80)} with the new URLs (same customer, sizing, domains and forwarding).`,
     ),
   ];
-  for (const persona of input.failing) {
+  for (const persona of one) {
     const blockId = pictureUrlBlockId(persona.index);
-    const name = `${persona.firstName} ${persona.lastName}`.trim() || `persona ${persona.index + 1}`;
     const initial = input.values?.urls?.get(persona.index);
     blocks.push({
       type: "input",
       block_id: blockId,
-      label: plain(`New picture URL for ${name}`),
+      label: plain(`New picture URL for ${nameOf(persona)}`),
       element: {
         type: "url_text_input",
         action_id: INPUT_ACTION_IDS.pictureUrl,
@@ -46,19 +55,28 @@ export function reorderModal(input: ReorderModalInput): ModalView {
       },
       hint: plain(
         persona.badUrl
-          ? `Now: ${persona.badUrl.slice(0, 300)}`
+          ? `Now: ${truncate(persona.badUrl, 300)}`
           : "Now: no picture URL. Public https image only.",
       ),
     });
     blocks.push(...fieldErrorContext(input.errors?.[blockId]));
   }
+  for (let start = 0; start < grouped.length; start += BULK_GROUP) {
+    const group = grouped.slice(start, start + BULK_GROUP).map((p) => ({ index: p.index, name: nameOf(p) }));
+    blocks.push(bulkInput(group, input.values?.urls));
+    blocks.push(...fieldErrorContext(input.errors?.[bulkBlockId(group)]));
+  }
+  if (left > 0) {
+    blocks.push(
+      contextLine(
+        `_${andMore(left)} personas: their pictures stay as they are in this order; reorder again for them once it is placed._`,
+      ),
+    );
+  }
   blocks.push(...loginInputs(input.askLogin, input.errors));
   const cancelOption: types.MrkdwnOption = {
     text: { type: "mrkdwn", text: "Cancel the original order first" },
-    description: {
-      type: "plain_text",
-      text: `Cancels ${input.orderId}; the corrected order is placed once Peeker reports it cancelled.`,
-    },
+    description: { type: "plain_text", text: CANCEL_DESCRIPTION },
     value: CANCEL_VALUE,
   };
   blocks.push({
@@ -84,6 +102,11 @@ export function reorderModal(input: ReorderModalInput): ModalView {
     metadata: metadataOf(input.pendingActionId),
     blocks,
   });
+}
+
+/** Plain text (labels and hints), so not escaped; cut so a long name leaves room for the rest. */
+function nameOf(persona: ReorderModalInput["failing"][number]): string {
+  return truncate(`${persona.firstName} ${persona.lastName}`.trim() || `persona ${persona.index + 1}`, 80);
 }
 
 /** The sequencer login inputs, when configuration lacks them (the reorder form and the queued reorder's form). */

@@ -1,5 +1,5 @@
 import type { CardChange } from "../../pending/changes.js";
-import { clip, clipKeepingMentions, formatDuration, mention, mentionGroup } from "./format.js";
+import { channelLink, clip, formatDuration, mention, mentionGroup } from "./format.js";
 
 const MAX_FREE_TEXT = 500;
 /** The modal's "Message" input takes at most 3000 characters; escaping can grow it a little. */
@@ -64,9 +64,10 @@ function nudgeLine(change: Extract<CardChange, { kind: "nudge" }>): string {
 
 function destination(to: { channel: string } | "thread"): string {
   if (to === "thread") return "(message in this thread)";
-  return /^[CG][A-Z0-9]{2,}$/.test(to.channel) ? `in <#${to.channel}>` : `in ${clip(to.channel, 80)}`;
+  return `in ${channelLink(to.channel)}`;
 }
 
+/** Reasons, notes and errors carry Peeker's words and ids: escaped whole, never turned into mentions. */
 function free(text: string): string {
-  return clipKeepingMentions(text, MAX_FREE_TEXT);
+  return clip(text, MAX_FREE_TEXT);
 }

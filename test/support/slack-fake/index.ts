@@ -17,7 +17,6 @@ import {
   type MethodContext,
   type MethodResult,
 } from "./methods.js";
-import { validateMessage } from "./validate.js";
 import {
   type Args,
   FakeState,
@@ -26,6 +25,7 @@ import {
   type StoredMessage,
   type StoredView,
 } from "./state.js";
+import { validateMessage } from "./validate.js";
 
 export type { HangOptions, RateLimitOptions, ServerErrorOptions } from "./faults.js";
 export type { Identity, StoredEphemeral, StoredMessage, StoredView } from "./state.js";

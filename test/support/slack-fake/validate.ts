@@ -237,22 +237,27 @@ class Checker {
     }
     switch (block.type) {
       case "section":
-        return this.section(block, pointer);
+        this.section(block, pointer);
+        return;
       case "header":
-        return this.textObject(block.text, `${pointer}/text`, LIMITS.headerText, true);
+        this.textObject(block.text, `${pointer}/text`, LIMITS.headerText, true);
+        return;
       case "context":
-        return this.elements(block.elements, pointer, LIMITS.contextElements, (el, p) => {
+        this.elements(block.elements, pointer, LIMITS.contextElements, (el, p) => {
           if (isObject(el) && el.type === "image") this.element(el, p);
           else this.textObject(el, p, LIMITS.contextText);
         });
+        return;
       case "actions":
-        return this.actions(block, pointer);
+        this.actions(block, pointer);
+        return;
       case "image":
         this.string(block.image_url, `${pointer}/image_url`, LIMITS.imageUrl, true);
         this.string(block.alt_text, `${pointer}/alt_text`, LIMITS.imageAltText, true);
         return;
       case "input":
-        return this.input(block, pointer);
+        this.input(block, pointer);
+        return;
       default:
         return;
     }

@@ -1,9 +1,16 @@
 import type { App } from "@slack/bolt";
 import { submitReorderLogin } from "../../../pending/queued-reorders.js";
 import { submitReorder } from "../../../pending/resolve-reorder.js";
-import { BLOCK_IDS, INPUT_ACTION_IDS, parsePictureUrlBlockId, VIEW_CALLBACK_IDS } from "../../action-ids.js";
+import {
+  BLOCK_IDS,
+  INPUT_ACTION_IDS,
+  parsePictureUrlBlockId,
+  pictureUrlBlockId,
+  VIEW_CALLBACK_IDS,
+} from "../../action-ids.js";
 import { code } from "../../views/format.js";
 import { messageModal } from "../../views/modals.js";
+import { errorsOnBulk, parseBulkBlockId, parseBulkLines } from "../../views/picture-bulk.js";
 import { isCancelTicked, reorderLoginModal, reorderModal } from "../../views/reorder-modal.js";
 import type { ListenerDeps } from "../deps.js";
 import {
@@ -25,9 +32,16 @@ export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
   onFormSubmit(app, VIEW_CALLBACK_IDS.reorderSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const values = view.state.values;
     const urls = new Map<number, string>();
+    const bulkBlocks: string[] = [];
     for (const blockId of blockIdsOf(values)) {
       const index = parsePictureUrlBlockId(blockId);
       if (index !== undefined) urls.set(index, textOf(values, blockId, INPUT_ACTION_IDS.pictureUrl) ?? "");
+      // Long persona lists come as "<number> <url>" lines, one bulk input per group (views/picture-bulk.ts).
+      const group = parseBulkBlockId(blockId);
+      if (group === undefined) continue;
+      bulkBlocks.push(blockId);
+      const typed = textOf(values, blockId, INPUT_ACTION_IDS.pictureUrls) ?? "";
+      for (const [i, url] of parseBulkLines(group, typed)) urls.set(i, url);
     }
     const cancelOriginal = isCancelTicked(
       selectedManyOf(values, BLOCK_IDS.cancelOriginal, INPUT_ACTION_IDS.cancelOriginal),
@@ -57,7 +71,7 @@ export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
           return { kind: "view", view: messageModal(TITLE, [text]) };
         }
         if (outcome.kind === "invalid") {
-          const errors = fieldErrors(outcome.problems);
+          const errors = errorsOnBulk(fieldErrors(outcome.problems), bulkBlocks, pictureUrlBlockId);
           return {
             kind: "errors",
             errors,
@@ -65,12 +79,14 @@ export function registerReorderSubmits(app: App, deps: ListenerDeps): void {
               reorderModal({
                 pendingActionId: meta.id,
                 orderId: "the original order",
-                failing: [...urls.keys()].map((index) => ({
-                  index,
-                  firstName: "Persona",
-                  lastName: `${index + 1}`,
-                  badUrl: null,
-                })),
+                failing: [...urls.keys()]
+                  .sort((a, b) => a - b)
+                  .map((index) => ({
+                    index,
+                    firstName: "Persona",
+                    lastName: `${index + 1}`,
+                    badUrl: null,
+                  })),
                 askLogin: { email: login.email !== undefined, password: login.password !== undefined },
                 values: { urls, cancelOriginal },
                 errors,
