@@ -74,6 +74,11 @@ function cutEscaped(escaped: string, max: number): string {
   return `${out}…`;
 }
 
+/** Cuts mrkdwn our code built (escaped pieces, our mentions and links) without splitting an entity or mention. */
+export function cutMrkdwn(text: string, max: number): string {
+  return cutEscaped(text, max);
+}
+
 /**
  * Escapes and cuts to at most `max` characters of *escaped* text (escaping can grow text, and Slack's limits
  * count what is sent).

@@ -8,7 +8,17 @@ import { ACTION_IDS } from "../action-ids.js";
 import { cardModelOf } from "../card-model-of.js";
 import { renderCard } from "./card.js";
 import { itemLine } from "./digest.js";
-import { andMore, clip, code, formatDuration, slackDate, takeWithRest } from "./format.js";
+import { textLength } from "./fit.js";
+import {
+  andMore,
+  clip,
+  code,
+  escapeMrkdwn,
+  fitLines,
+  formatDuration,
+  slackDate,
+  takeWithRest,
+} from "./format.js";
 import { healthText, reconcileText } from "./home.js";
 import { reasonLabel } from "./reasons.js";
 
@@ -26,18 +36,31 @@ export interface Answer {
 }
 
 const CARDS_SHOWN = 3;
+/** Characters of card text an answer carries, leaving the rest of MESSAGE_TEXT_BUDGET to the lookup itself. */
+const CARDS_TEXT_BUDGET = 5000;
 const LIST = { domains: 20, groups: 5, peekerActions: 8, failed: 10, queue: 15, imports: 5 } as const;
 
 // ---- shared pieces -------------------------------------------------------------------------------------------
 
+/** Slack's section text limit; long lists are cut to it with "and N more". */
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+
 function section(text: string): KnownBlock {
-  return { type: "section", text: { type: "mrkdwn", text } };
+  return { type: "section", text: { type: "mrkdwn", text: fitLines(text.split("\n"), SECTION_MAX) } };
+}
+
+/** A list section: the title, then as many lines as fit, then "and N more" naming where to see the rest. */
+function listSection(title: string, lines: string[], seeRest: string): KnownBlock {
+  return section(fitLines([title, ...lines], SECTION_MAX, (rest) => `_${andMore(rest)}: ${seeRest}_`));
 }
 
 function fields(pairs: [string, string][]): KnownBlock {
   return {
     type: "section",
-    fields: pairs.slice(0, 10).map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` })),
+    fields: pairs
+      .slice(0, 10)
+      .map(([label, value]) => ({ type: "mrkdwn", text: fitLines([`*${label}*`, value], FIELD_MAX) })),
   };
 }
 
@@ -58,9 +81,17 @@ function trackedCards(rows: PendingActionRow[]): KnownBlock[] {
     { type: "divider" },
     section(`*Open ${rows.length === 1 ? "action" : "actions"} (${rows.length})*`),
   ];
-  for (const row of rows.slice(0, CARDS_SHOWN)) blocks.push(...renderCard(cardModelOf(row)).blocks);
-  if (rows.length > CARDS_SHOWN)
-    blocks.push(section(`_${andMore(rows.length - CARDS_SHOWN)}: \`/peeker pending\`_`));
+  // Cards are large: as many as fit the budget (at most CARDS_SHOWN), so the answer stays one message.
+  let used = 0;
+  let shown = 0;
+  for (const row of rows.slice(0, CARDS_SHOWN)) {
+    const card = renderCard(cardModelOf(row)).blocks;
+    if (shown > 0 && used + textLength(card) > CARDS_TEXT_BUDGET) break;
+    blocks.push(...card);
+    used += textLength(card);
+    shown += 1;
+  }
+  if (rows.length > shown) blocks.push(section(`_${andMore(rows.length - shown)}: \`/peeker pending\`_`));
   return blocks;
 }
 
@@ -129,7 +160,7 @@ export function renderOrderAnswer(input: {
   blocks.push(...trackedCards(input.tracked));
   const open = input.tracked.length;
   return {
-    text: `Order ${order.id}: ${order.status}${open > 0 ? `, ${open} open ${open === 1 ? "action" : "actions"}` : ""}`,
+    text: `Order ${escapeMrkdwn(order.id)}: ${escapeMrkdwn(order.status)}${open > 0 ? `, ${open} open ${open === 1 ? "action" : "actions"}` : ""}`,
     blocks,
   };
 }
@@ -164,8 +195,8 @@ export function renderImportsAnswer(input: {
   const first = input.imports[0];
   const text =
     input.imports.length === 1 && first
-      ? `Import ${first.id}: ${first.status}`
-      : `${input.imports.length} imports with ${input.domain ?? "that domain"}`;
+      ? `Import ${escapeMrkdwn(first.id)}: ${escapeMrkdwn(first.status)}`
+      : `${input.imports.length} imports with ${escapeMrkdwn(input.domain ?? "that domain")}`;
   return { text, blocks };
 }
 
@@ -185,7 +216,11 @@ function importBlocks(item: DomainImport): KnownBlock[] {
     );
     if (rest > 0) lines.push(`_${andMore(rest)} groups_`);
     blocks.push(
-      section([`*Nameservers the customer must set* (${domains.length} domains)`, ...lines].join("\n")),
+      listSection(
+        `*Nameservers the customer must set* (${domains.length} domains)`,
+        lines,
+        `\`/peeker import ${item.id.replace(/`/g, "'").slice(0, 80)}\` shows this import alone`,
+      ),
     );
   }
   const actions = resourceActions(item);
@@ -209,7 +244,7 @@ export function renderSwapAnswer(input: { swap: Swap; tracked: PendingActionRow[
   const actions = resourceActions(swap);
   if (actions.length > 0) blocks.push(section(["*Peeker is waiting on us*", ...actions].join("\n")));
   blocks.push(...trackedCards(input.tracked));
-  return { text: `Swap ${swap.id}: ${swap.status}`, blocks };
+  return { text: `Swap ${escapeMrkdwn(swap.id)}: ${escapeMrkdwn(swap.status)}`, blocks };
 }
 
 // ---- domain --------------------------------------------------------------------------------------------------
@@ -247,7 +282,10 @@ export function renderDomainAnswer(input: {
     blocks.push(section(["*Imports with this domain*", ...lines].join("\n")));
   }
   blocks.push(...trackedCards(input.tracked));
-  return { text: `Domain ${input.name}${domain ? `: ${domain.status}` : ""}`, blocks };
+  return {
+    text: `Domain ${escapeMrkdwn(input.name)}${domain ? `: ${escapeMrkdwn(domain.status)}` : ""}`,
+    blocks,
+  };
 }
 
 // ---- pending -------------------------------------------------------------------------------------------------
@@ -264,7 +302,9 @@ export function renderPendingAnswer(input: {
   const scope = input.reason ? ` for ${clip(reasonLabel(input.reason), 60)}` : "";
   if (matching === 0) {
     return {
-      text: input.reason ? `Nothing is open for reason ${input.reason}.` : "Nothing is waiting on us.",
+      text: input.reason
+        ? `Nothing is open for reason ${escapeMrkdwn(input.reason)}.`
+        : "Nothing is waiting on us.",
       blocks: [
         section(
           input.reason
@@ -285,8 +325,8 @@ export function renderPendingAnswer(input: {
   return {
     text: `${matching} open${scope}`,
     blocks: [
-      section([`*${total} open in all*`, ...counts].join("\n")),
-      section([`*Oldest${scope}*`, ...lines].join("\n")),
+      listSection(`*${total} open in all*`, counts, "`/peeker pending <reason>` for one reason"),
+      listSection(`*Oldest${scope}*`, lines, "`/peeker pending <reason>` narrows the list"),
     ],
   };
 }

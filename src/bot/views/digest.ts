@@ -1,7 +1,7 @@
 import type { types } from "@slack/bolt";
 import type { DigestData } from "../../pending/digest.js";
 import type { QueueItem } from "../../pending/queue.js";
-import { andMore, clip, code, formatDuration, mention, takeWithRest } from "./format.js";
+import { andMore, clip, code, formatDuration, link, mention, takeWithRest } from "./format.js";
 import { reasonLabel } from "./reasons.js";
 
 type KnownBlock = types.KnownBlock;
@@ -113,9 +113,7 @@ function reasonLines(byReason: DigestData["open"]["byReason"]): string[] {
 export function itemLine(item: QueueItem, now: Date, permalink: string | undefined): string {
   const label = clip(reasonLabel(item.reason), BUDGET.reason);
   // An odd, very long permalink is dropped rather than cut: a cut link is a broken link.
-  const link =
-    permalink && permalink.length <= BUDGET.link && !/[|<>]/.test(permalink) ? permalink : undefined;
-  const title = link ? `<${link}|${label}>` : label;
+  const title = link(permalink, label, BUDGET.link);
   const resource = item.orderId ?? item.importId ?? item.swapId ?? item.domain ?? item.domainId;
   const customer = item.customerEmail ?? item.userId;
   const waited = `waiting ${formatDuration(now.getTime() - item.openedAt.getTime())}`;

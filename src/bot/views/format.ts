@@ -1,9 +1,12 @@
+import { cutMrkdwn } from "../mrkdwn.js";
+
 /** Small helpers shared by the views. All pure. The escaping rule and markup builders live in ../mrkdwn.ts. */
 
 export {
   channelLink,
   clip,
   code,
+  cutMrkdwn,
   escapeMrkdwn,
   isSlackUserId,
   link,
@@ -34,6 +37,37 @@ export function takeWithRest<T>(items: readonly T[], max: number): { shown: T[];
 
 export function andMore(rest: number): string {
   return rest > 0 ? `and ${rest} more` : "";
+}
+
+/** Room kept for the "and N more" line. */
+const MORE_RESERVE = 120;
+
+/**
+ * Lines joined with newlines in at most `max` characters: the lines that do not fit are counted in a last line
+ * (`more`, which should say where to see the rest). A single line too long for the budget is cut safely.
+ */
+export function fitLines(
+  lines: readonly string[],
+  max: number,
+  more: (rest: number) => string = (rest) => `_${andMore(rest)}_`,
+): string {
+  const all = lines.join("\n");
+  if (all.length <= max) return all;
+  const budget = max - MORE_RESERVE;
+  let out = "";
+  let used = 0;
+  for (const line of lines) {
+    const next = out ? `${out}\n${line}` : line;
+    if (next.length > budget) break;
+    out = next;
+    used += 1;
+  }
+  if (used === 0 && lines[0] !== undefined) {
+    out = cutMrkdwn(lines[0], budget);
+    used = 1;
+  }
+  const rest = lines.length - used;
+  return rest > 0 ? `${out}\n${cutMrkdwn(more(rest), MORE_RESERVE - 1)}` : out;
 }
 
 /** "2 h 5 min", "3 d 4 h", "12 min", "< 1 min". */

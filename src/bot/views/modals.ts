@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { VIEW_CALLBACK_IDS } from "../action-ids.js";
-import { truncate } from "./format.js";
+import { cutMrkdwn, truncate } from "./format.js";
 
 /**
  * Building blocks shared by every modal (pure). Slack limits: title, submit and close 24 characters; private
@@ -40,13 +40,17 @@ export function plain(text: string, max = 2000): types.PlainTextElement {
   return { type: "plain_text", text: truncate(text, max), emoji: true };
 }
 
+/** `text` is mrkdwn built by our code (untrusted pieces already escaped); cut without breaking an entity. */
 export function mrkdwnSection(text: string): KnownBlock {
-  return { type: "section", text: { type: "mrkdwn", text: truncate(text, 3000) } };
+  return { type: "section", text: { type: "mrkdwn", text: cutMrkdwn(text, 3000) } };
 }
 
 export function contextLine(text: string): KnownBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text: truncate(text, 2000) }] };
+  return { type: "context", elements: [{ type: "mrkdwn", text: cutMrkdwn(text, 2000) }] };
 }
+
+/** A message modal shows at most this many lines; Slack allows 100 blocks. */
+const MESSAGE_LINES_MAX = 20;
 
 /** A modal without inputs: the "Loading…" and "Working…" placeholders and every outcome message. */
 export function messageModal(title: string, lines: string[], metadata?: string): ModalView {
@@ -55,7 +59,10 @@ export function messageModal(title: string, lines: string[], metadata?: string):
     callback_id: VIEW_CALLBACK_IDS.loading,
     title: plain(title, TITLE_MAX),
     close: plain("Close", TITLE_MAX),
-    blocks: lines.map((line) => mrkdwnSection(line)),
+    blocks: (lines.length > MESSAGE_LINES_MAX
+      ? [...lines.slice(0, MESSAGE_LINES_MAX - 1), `_and ${lines.length - MESSAGE_LINES_MAX + 1} more lines_`]
+      : lines
+    ).map((line) => mrkdwnSection(line)),
     ...(metadata ? { private_metadata: metadata } : {}),
   };
 }
@@ -90,7 +97,10 @@ export function inputModal(input: {
   };
 }
 
-/** An error shown under an input when a form comes back through `views.update` (not `response_action`). */
+/**
+ * An error shown under an input when a form comes back through `views.update` (not `response_action`). The words
+ * come from ../error-words.ts, which escapes what Peeker or the user wrote.
+ */
 export function fieldErrorContext(message: string | undefined): KnownBlock[] {
   return message ? [contextLine(`:warning: ${message}`)] : [];
 }

@@ -1,6 +1,7 @@
 import type { types } from "@slack/bolt";
 import type { NameserverGroup } from "../../peeker/types.js";
 import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../action-ids.js";
+import { andMore, channelLink, code, takeWithRest, truncate } from "./format.js";
 import {
   contextLine,
   fieldErrorContext,
@@ -35,7 +36,7 @@ export function nameserverMessage(groups: NameserverGroup[]): string {
     "",
     "The change can take a few hours to be picked up. Reply here if anything is unclear.",
   ].join("\n");
-  return text.length <= MESSAGE_MAX ? text : `${text.slice(0, MESSAGE_MAX - 1)}…`;
+  return truncate(text, MESSAGE_MAX);
 }
 
 export interface NameserversModalInput {
@@ -49,11 +50,20 @@ export interface NameserversModalInput {
   errors?: { message?: string; sendTo?: string };
 }
 
+/** Domain names are Peeker's text: escaped, and capped (the whole list is in the message below). */
+const DOMAINS_SHOWN = 30;
+
+function domainList(domains: readonly string[]): string {
+  if (domains.length === 0) return "the customer's domains";
+  const { shown, rest } = takeWithRest(domains, DOMAINS_SHOWN);
+  return `${shown.map((d) => code(d, 80)).join(", ")}${rest > 0 ? ` _${andMore(rest)}, all in the message_` : ""}`;
+}
+
 export function nameserversModal(input: NameserversModalInput): ModalView {
   const options: types.Option[] = [];
   if (input.customerChannel) {
     options.push({
-      text: { type: "mrkdwn", text: `The customer's channel <#${input.customerChannel}>` },
+      text: { type: "mrkdwn", text: `The customer's channel ${channelLink(input.customerChannel)}` },
       value: "customer",
     });
   }
@@ -63,10 +73,9 @@ export function nameserversModal(input: NameserversModalInput): ModalView {
   });
   const chosen = input.values?.sendTo ?? (input.customerChannel ? "customer" : "thread");
   const initial = options.find((o) => o.value === chosen) ?? options[0]!;
-  const domains = input.domains.length > 0 ? input.domains.join(", ") : "the customer's domains";
   const blocks: KnownBlock[] = [
     mrkdwnSection(
-      `The customer must point *${domains}* at Peeker's nameservers. Edit the message if you like.`,
+      `The customer must point ${domainList(input.domains)} at Peeker's nameservers. Edit the message if you like.`,
     ),
     {
       type: "input",
@@ -77,7 +86,7 @@ export function nameserversModal(input: NameserversModalInput): ModalView {
         action_id: INPUT_ACTION_IDS.message,
         multiline: true,
         max_length: MESSAGE_MAX,
-        initial_value: input.values?.message ?? nameserverMessage(input.groups),
+        initial_value: truncate(input.values?.message ?? nameserverMessage(input.groups), MESSAGE_MAX),
       },
     },
     ...fieldErrorContext(input.errors?.message),

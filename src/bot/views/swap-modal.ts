@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../action-ids.js";
-import { code } from "./format.js";
+import { clip, code, truncate } from "./format.js";
 import {
   contextLine,
   fieldErrorContext,
@@ -37,7 +37,7 @@ export function swapModal(input: SwapModalInput): ModalView {
     });
   }
   const initial = options.find((o) => o.value === input.values?.type) ?? options[0]!;
-  const provider = input.domain.provider ? ` (${input.domain.provider})` : "";
+  const provider = input.domain.provider ? ` (${clip(input.domain.provider, 40)})` : "";
   const blocks: KnownBlock[] = [
     mrkdwnSection(
       `*Domain to retire*\n${code(input.domain.name, 120)}${provider} · ${code(input.domain.id, 80)}`,
@@ -51,7 +51,7 @@ export function swapModal(input: SwapModalInput): ModalView {
         action_id: INPUT_ACTION_IDS.replacementDomain,
         placeholder: plain("acme-fresh.com"),
         max_length: 253,
-        ...(input.values?.replacement ? { initial_value: input.values.replacement } : {}),
+        ...(input.values?.replacement ? { initial_value: truncate(input.values.replacement, 253) } : {}),
       },
       hint: plain("A domain Peeker can register, or one the customer already imported."),
     },

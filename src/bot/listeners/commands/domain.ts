@@ -2,6 +2,7 @@ import type { PeekerClient } from "../../../peeker/client.js";
 import type { Domain } from "../../../peeker/types.js";
 import { knownDomainId, openActionsWhere } from "../../../pending/queue.js";
 import { renderDomainAnswer } from "../../views/answers.js";
+import { code } from "../../views/format.js";
 import { orNotFound, parseDomain, SLASH_PEEKER_CALL } from "./lookup.js";
 import { unique } from "./swap.js";
 import type { Subcommand } from "./types.js";
@@ -16,7 +17,7 @@ export const domainSubcommand: Subcommand = {
   async run([raw], _invocation, deps) {
     const name = parseDomain(raw);
     if (!name) {
-      const given = raw === undefined ? "Missing" : `\`${raw.slice(0, 60).replace(/`/g, "'")}\` is not`;
+      const given = raw === undefined ? "Missing" : `${code(raw, 60)} is not`;
       return { text: `${given} a domain name: try \`/peeker domain acme-mail.com\`.` };
     }
     const knownId = await knownDomainId(deps.db, name);

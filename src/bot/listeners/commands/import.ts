@@ -1,5 +1,6 @@
 import { openActionsWhere } from "../../../pending/queue.js";
 import { renderImportsAnswer } from "../../views/answers.js";
+import { code } from "../../views/format.js";
 import { EXAMPLE_IDS, orNotFound, parseDomain, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
 import type { Subcommand } from "./types.js";
 
@@ -17,7 +18,7 @@ export const importSubcommand: Subcommand = {
     }
     const domain = parseDomain(raw);
     if (!domain) {
-      const given = raw === undefined ? "Missing" : `\`${raw.slice(0, 60).replace(/`/g, "'")}\` is neither`;
+      const given = raw === undefined ? "Missing" : `${code(raw, 60)} is neither`;
       return {
         text: `${given} an import id nor a domain: try \`/peeker import ${EXAMPLE_IDS.imp}\` or \`/peeker import acme-mail.com\`.`,
       };

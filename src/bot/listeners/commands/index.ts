@@ -1,6 +1,8 @@
 import type { App, types } from "@slack/bolt";
 import { ACTION_IDS } from "../../action-ids.js";
 import { errorInWords } from "../../error-words.js";
+import { fitBlocks } from "../../views/fit.js";
+import { code, fitLines } from "../../views/format.js";
 import type { ListenerDeps } from "../deps.js";
 import { helpAnswer } from "./help.js";
 import { SUBCOMMANDS } from "./registry.js";
@@ -59,7 +61,7 @@ export async function runSubcommand(invocation: Invocation, deps: ListenerDeps):
   const [name = "help", ...args] = invocation.text.trim().split(/\s+/).filter(Boolean);
   const subcommand = SUBCOMMANDS[name.toLowerCase()];
   if (!subcommand) {
-    return helpAnswer(SUBCOMMANDS, `I don't know \`${name.slice(0, 40).replace(/`/g, "'")}\`.`);
+    return helpAnswer(SUBCOMMANDS, `I don't know ${code(name, 40)}.`);
   }
   try {
     return await subcommand.run(args, invocation, deps);
@@ -79,9 +81,10 @@ const MAX_BLOCKS = 50;
 export function render(answer: SlashAnswer, commandText: string | undefined) {
   const share = answer.shareable && commandText !== undefined && commandText.trim().length <= 2000;
   if (!answer.blocks && !share) return { text: answer.text };
+  // Within one message's limits whatever the data (views/fit.ts); the share button takes one block.
   const blocks: types.KnownBlock[] = answer.blocks
-    ? answer.blocks.slice(0, MAX_BLOCKS - (share ? 1 : 0))
-    : [{ type: "section", text: { type: "mrkdwn", text: answer.text.slice(0, 3000) } }];
+    ? fitBlocks(answer.blocks, "narrow the lookup", MAX_BLOCKS - (share ? 1 : 0))
+    : [{ type: "section", text: { type: "mrkdwn", text: fitLines(answer.text.split("\n"), 3000) } }];
   if (share) {
     blocks.push({
       type: "actions",

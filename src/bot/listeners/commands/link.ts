@@ -1,6 +1,6 @@
 import { type CustomerRef, linkCustomer } from "../../../pending/customer-links.js";
 import { errorInWords } from "../../error-words.js";
-import { code } from "../../views/format.js";
+import { channelLink, clip, code } from "../../views/format.js";
 import type { Subcommand } from "./types.js";
 
 /**
@@ -20,13 +20,13 @@ export const linkSubcommand: Subcommand = {
     switch (outcome.kind) {
       case "linked":
         return {
-          text: `Linked ${code(outcome.userId, 80)}${outcome.email ? ` (${outcome.email})` : ""} to <#${outcome.channel}>: *Send nameservers…* offers that channel from now on.`,
+          text: `Linked ${code(outcome.userId, 80)}${outcome.email ? ` (${clip(outcome.email, 120)})` : ""} to ${channelLink(outcome.channel)}: *Send nameservers…* offers that channel from now on.`,
         };
       case "not_operator":
         return { text: "Only Peeker operators can link customers (SLACK_OPERATORS)." };
       case "unknown_customer":
         return {
-          text: `No customer with the email ${outcome.email} is known to Peeker yet; link by \`usr_\` id instead.`,
+          text: `No customer with the email ${clip(outcome.email, 120)} is known to Peeker yet; link by \`usr_\` id instead.`,
         };
       case "failed":
         return { text: `Could not link: ${errorInWords(outcome.error)}` };
@@ -60,8 +60,8 @@ export function parseLinkArgs(
       continue;
     }
     if (arg.startsWith("#"))
-      return { problem: `Mention the channel (\`${arg.slice(0, 40)}\`) so Slack sends its id.` };
-    return { problem: `I don't understand \`${arg.slice(0, 60)}\`.` };
+      return { problem: `Mention the channel (${code(arg, 40)}) so Slack sends its id.` };
+    return { problem: `I don't understand ${code(arg, 60)}.` };
   }
   if (!customer) return { problem: "Name the customer by `usr_` id or email." };
   if (!channel) return { problem: "Name the channel, for example #acme-support." };

@@ -1,5 +1,6 @@
 import type { CallOptions } from "../../../peeker/client.js";
 import { PeekerError } from "../../../peeker/errors.js";
+import { code } from "../../views/format.js";
 import type { SlashAnswer } from "./types.js";
 
 /**
@@ -49,7 +50,7 @@ const WHAT = { ord: "an order id", imp: "an import id", swp: "a swap id" } as co
 
 /** "`x` is not an order id: order ids look like ord_…". */
 export function badId(raw: string | undefined, prefix: keyof typeof WHAT, usage: string): SlashAnswer {
-  const given = raw === undefined ? "Missing" : `\`${raw.slice(0, 60).replace(/`/g, "'")}\` is not`;
+  const given = raw === undefined ? "Missing" : `${code(raw, 60)} is not`;
   return {
     text: `${given} ${WHAT[prefix]}: they look like \`${EXAMPLE_IDS[prefix]}\`. Usage: \`/peeker ${usage}\`.`,
   };

@@ -1,5 +1,6 @@
 import { oldestOpen, openCountsByReason } from "../../../pending/queue.js";
 import { renderPendingAnswer } from "../../views/answers.js";
+import { code } from "../../views/format.js";
 import { KNOWN_REASONS } from "../../views/reasons.js";
 import type { Subcommand } from "./types.js";
 
@@ -13,7 +14,7 @@ export const pendingSubcommand: Subcommand = {
     const reason = raw?.toLowerCase();
     if (reason !== undefined && !REASON.test(reason)) {
       return {
-        text: `\`${raw!.slice(0, 60).replace(/`/g, "'")}\` is not a reason. Reasons look like ${KNOWN_REASONS.map((r) => `\`${r}\``).join(", ")}.`,
+        text: `${code(raw ?? "", 60)} is not a reason. Reasons look like ${KNOWN_REASONS.map((r) => `\`${r}\``).join(", ")}.`,
       };
     }
     const [byReason, items] = await Promise.all([

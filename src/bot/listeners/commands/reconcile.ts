@@ -1,6 +1,7 @@
 import { lastRun } from "../../../db/runs.repository.js";
 import { RECONCILE_JOB } from "../../../jobs/reconcile.js";
 import { manualSlot } from "../../../jobs/slots.js";
+import { clip } from "../../views/format.js";
 import { describeReconcileCounts } from "../../views/reconcile-summary.js";
 import type { Subcommand } from "./types.js";
 
@@ -18,7 +19,7 @@ export const reconcileSubcommand: Subcommand = {
       outcome = await deps.runReconcile(slot);
     } catch (error) {
       return {
-        text: `Reconcile failed: ${(error as Error)?.message ?? "unknown error"}. It runs again on its schedule.`,
+        text: `Reconcile failed: ${clip((error as Error)?.message ?? "unknown error", 300)}. It runs again on its schedule.`,
       };
     }
     if (outcome.ran) {

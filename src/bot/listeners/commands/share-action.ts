@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { ACTION_IDS } from "../../action-ids.js";
+import { code, mention } from "../../views/format.js";
 import type { ListenerDeps } from "../deps.js";
 import { render, runSubcommand } from "./index.js";
 
@@ -34,7 +35,7 @@ export function registerShareAction(app: App, deps: ListenerDeps): void {
           elements: [
             {
               type: "mrkdwn",
-              text: `<@${body.user.id}> shared \`/peeker ${text.replace(/`/g, "'").slice(0, 200)}\``,
+              text: `${mention(body.user.id)} shared ${code(`/peeker ${text}`, 200)}`,
             },
           ],
         },
