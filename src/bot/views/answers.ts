@@ -36,6 +36,8 @@ export interface Answer {
 }
 
 const CARDS_SHOWN = 3;
+/** The *Retry* listener accepts event ids of up to 200 characters (status-retry-action.ts). */
+const RETRY_ID_MAX = 200;
 /** Characters of card text an answer carries, leaving the rest of MESSAGE_TEXT_BUDGET to the lookup itself. */
 const CARDS_TEXT_BUDGET = 5000;
 const LIST = { domains: 20, groups: 5, peekerActions: 8, failed: 10, queue: 15, imports: 5 } as const;
@@ -219,7 +221,7 @@ function importBlocks(item: DomainImport): KnownBlock[] {
       listSection(
         `*Nameservers the customer must set* (${domains.length} domains)`,
         lines,
-        `\`/peeker import ${item.id.replace(/`/g, "'").slice(0, 80)}\` shows this import alone`,
+        `${code(`/peeker import ${item.id}`, 100)} shows this import alone`,
       ),
     );
   }
@@ -374,12 +376,17 @@ export function renderStatusAnswer(input: {
           type: "mrkdwn",
           text: `${code(event.eventId, 80)} ${event.type ? code(event.type, 60) : "_unknown type_"} · failed ${slackDate(event.failedAt)} after ${event.attempts} attempts\n${clip(event.lastError ?? "no error recorded", 400)}`,
         },
-        accessory: {
-          type: "button",
-          action_id: ACTION_IDS.statusRetryEvent,
-          text: { type: "plain_text", text: "Retry", emoji: true },
-          value: event.eventId,
-        },
+        // The button carries the event id; one too long for a button value (or for the listener) gets none.
+        ...(event.eventId.length <= RETRY_ID_MAX
+          ? {
+              accessory: {
+                type: "button",
+                action_id: ACTION_IDS.statusRetryEvent,
+                text: { type: "plain_text", text: "Retry", emoji: true },
+                value: event.eventId,
+              },
+            }
+          : {}),
       });
     }
     if (input.inbox.failed > LIST.failed)

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { VIEW_CALLBACK_IDS } from "../action-ids.js";
-import { cutMrkdwn, truncate } from "./format.js";
+import { cutMrkdwn, ourText, truncate } from "./format.js";
 
 /**
  * Building blocks shared by every modal (pure). Slack limits: title, submit and close 24 characters; private
@@ -102,5 +102,5 @@ export function inputModal(input: {
  * come from ../error-words.ts, which escapes what Peeker or the user wrote.
  */
 export function fieldErrorContext(message: string | undefined): KnownBlock[] {
-  return message ? [contextLine(`:warning: ${message}`)] : [];
+  return message ? [contextLine(`:warning: ${ourText(message, 1900)}`)] : [];
 }

@@ -11,7 +11,12 @@ const MAX_CUSTOMER_MESSAGE = 3900;
  */
 export type { CardChange };
 
+/** Slack refuses an empty message, so a change with nothing to say still says what it is. */
 export function renderThreadLine(change: CardChange): string {
+  return lineOf(change) || `(${change.kind.replace("_", " ")})`;
+}
+
+function lineOf(change: CardChange): string {
   switch (change.kind) {
     case "opened":
       return "Card opened";
@@ -32,7 +37,7 @@ export function renderThreadLine(change: CardChange): string {
       return `Customer notified by ${mention(change.by)} ${destination(change.to)}`;
     case "customer_message":
       // Operator-edited text for a customer; escaped so nothing in it pings or links, and cut to fit a message.
-      return clip(change.text, MAX_CUSTOMER_MESSAGE);
+      return clip(change.text, MAX_CUSTOMER_MESSAGE) || "(an empty message)";
     case "resolved":
       return resolvedLine(change);
     case "nudge":

@@ -2,7 +2,7 @@ import type { App, types } from "@slack/bolt";
 import { ACTION_IDS } from "../../action-ids.js";
 import { errorInWords } from "../../error-words.js";
 import { fitBlocks } from "../../views/fit.js";
-import { code, fitLines } from "../../views/format.js";
+import { code, cutMrkdwn, fitLines } from "../../views/format.js";
 import type { ListenerDeps } from "../deps.js";
 import { helpAnswer } from "./help.js";
 import { SUBCOMMANDS } from "./registry.js";
@@ -74,17 +74,22 @@ export async function runSubcommand(invocation: Invocation, deps: ListenerDeps):
   }
 }
 
+/** Longest answer text: `/peeker history` writes up to 3500 characters. */
+const TEXT_MAX = 4000;
+
 /** Slack's limit per message; the share button takes one. */
 const MAX_BLOCKS = 50;
 
 /** The answer as Slack message fields; a shareable one ends with *Share in channel* (its value: what to re-run). */
 export function render(answer: SlashAnswer, commandText: string | undefined) {
   const share = answer.shareable && commandText !== undefined && commandText.trim().length <= 2000;
-  if (!answer.blocks && !share) return { text: answer.text };
+  // The fallback is cut too: a Peeker name can be any length, and Slack refuses text over 40,000 (msg_too_long).
+  const text = cutMrkdwn(answer.text, TEXT_MAX);
+  if (!answer.blocks && !share) return { text };
   // Within one message's limits whatever the data (views/fit.ts); the share button takes one block.
   const blocks: types.KnownBlock[] = answer.blocks
     ? fitBlocks(answer.blocks, "narrow the lookup", MAX_BLOCKS - (share ? 1 : 0))
-    : [{ type: "section", text: { type: "mrkdwn", text: fitLines(answer.text.split("\n"), 3000) } }];
+    : [{ type: "section", text: { type: "mrkdwn", text: fitLines(text.split("\n"), 3000) } }];
   if (share) {
     blocks.push({
       type: "actions",
@@ -98,5 +103,5 @@ export function render(answer: SlashAnswer, commandText: string | undefined) {
       ],
     });
   }
-  return { text: answer.text, blocks };
+  return { text, blocks };
 }
