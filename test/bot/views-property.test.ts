@@ -3,6 +3,7 @@ import { cardModelOf } from "../../src/bot/card-model-of.js";
 import { problemInWords, refusalInWords } from "../../src/bot/error-words.js";
 import { render } from "../../src/bot/listeners/commands/index.js";
 import { outcomeView } from "../../src/bot/listeners/interaction-kit.js";
+import { escapeMrkdwn } from "../../src/bot/mrkdwn.js";
 import {
   renderDomainAnswer,
   renderImportsAnswer,
@@ -127,7 +128,7 @@ forAll("thread lines", (g) => {
     { kind: "resolved", source: "slack", by: g.slackUser(), how: g.text() },
     { kind: "resolved", source: "peeker", how: g.text() },
     { kind: "error", message: g.text(), requestId: g.id("req") },
-    { kind: "note", text: g.text() },
+    { kind: "note", text: `<@U0ALICE> ${escapeMrkdwn(g.text())}` },
     { kind: "nudge", waitedMs: 1e7, slaMs: 1e6, users: [g.slackUser()], groups: [g.text(10)] },
   ] satisfies CardChange[];
   for (const change of changes) expectMessage({ text: renderThreadLine(change) });

@@ -1,5 +1,5 @@
 import type { CardChange } from "../../pending/changes.js";
-import { channelLink, clip, formatDuration, mention, mentionGroup } from "./format.js";
+import { channelLink, clip, formatDuration, mention, mentionGroup, ourText } from "./format.js";
 
 const MAX_FREE_TEXT = 500;
 /** The modal's "Message" input takes at most 3000 characters; escaping can grow it a little. */
@@ -45,7 +45,8 @@ function lineOf(change: CardChange): string {
     case "error":
       return `Failed: ${free(change.message)}${change.requestId ? ` (request ${clip(change.requestId, 80)})` : ""}`;
     case "note":
-      return free(change.text);
+      // Written by our templates with their untrusted pieces escaped (like card notes): its mentions stay live.
+      return ourText(change.text, MAX_FREE_TEXT);
   }
 }
 
