@@ -76,7 +76,7 @@ describe("long persona lists in the reorder modal", () => {
     });
     expect(validateView(view, "modal")).toBeUndefined();
     expect(view.blocks.length).toBeLessThanOrEqual(LIMITS.viewBlocks);
-    expect(JSON.stringify(view)).toContain("and 180 more personas");
+    expect(JSON.stringify(view)).toContain("and 192 more personas");
   });
 
   it("reads '<number> <url>' lines for the personas a bulk block names, and asks for the missing ones", () => {

@@ -9,8 +9,11 @@ import { plain } from "./modals.js";
  * Sizes keep every modal under Slack's 100 blocks, 3000-character inputs and 255-character block ids.
  */
 
-/** Personas shown with an input of their own. */
-export const ONE_BY_ONE = 20;
+/**
+ * Personas shown with an input of their own. Peeker orders hold up to 10 personas (reference §3 `POST /orders`):
+ * the first 8 get inputs, so the form stays short, and the rest (or any number Peeker ever sends) go in bulk.
+ */
+export const ONE_BY_ONE = 8;
 /** Personas per bulk input: 25 lines of "<n> <url>" fit its 3000 characters with 115-character URLs. */
 export const BULK_GROUP = 25;
 /** Bulk inputs at most; personas beyond are left for a second reorder (and said so). */
