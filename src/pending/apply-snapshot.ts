@@ -105,7 +105,11 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
   const gone = existing.filter(
     // A card waiting on (or following) a corrected order is decided by that order, not by the original's end.
     (row) =>
-      !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot) && !heldByReorder(row),
+      !seen.has(row.card_key) &&
+      row.state !== "resolved" &&
+      !(snapshot.spareResolving && row.state === "resolving") &&
+      inScope(row, snapshot) &&
+      !heldByReorder(row),
   );
   for (const row of gone) {
     const resolved = await updateAction(trx, row, {
