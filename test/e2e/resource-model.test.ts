@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_IDS } from "../../src/bot/action-ids.js";
 import { CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
@@ -176,38 +177,50 @@ describe("refresh and events through the resource model", () => {
     await stack.sender.send(domainEvent);
     await waitFor(() => asked() > before, { what: "the domain's re-read of its import asked Peeker" });
 
-    // Meanwhile the import completes; its event and a reconcile both apply the newer state.
+    // Meanwhile the import completes; a reconcile starts and the import's own event applies the newer state.
     stack.sim.control.complete("import", imp.id);
+    const reconcileAt = Date.now();
+    const reconcile = postSigned(
+      eventsUrl(stack),
+      slashCommandBody({ text: "reconcile", user_id: OPERATOR, channel_id: CHANNEL }),
+      signingSecret(stack),
+    );
     await stack.sender.send(
       buildEvent({ type: "domain_import.completed", data: { id: imp.id, status: "completed" } }),
     );
     await waitFor(async () => (await rowByKey(stack, key))?.state === "resolved", {
       what: "the import event applied",
     });
-    const reconcileAt = Date.now();
-    await postSigned(
-      eventsUrl(stack),
-      slashCommandBody({ text: "reconcile", user_id: OPERATOR, channel_id: CHANNEL }),
-      signingSecret(stack),
+
+    // Now the stale answer lands (well inside the client's 10 s timeout): older than what was applied, dropped.
+    release();
+    const processed = await waitFor(
+      async () =>
+        (
+          await stack.database.handle.db
+            .selectFrom("audit_log")
+            .select("details")
+            .where("action", "=", "event.processed")
+            .where(sql<boolean>`details->>'event_id' = ${domainEvent.id}`)
+            .executeTakeFirst()
+        )?.details as { superseded?: number } | undefined,
+      { what: "the domain event processed" },
     );
+    // The stale snapshot reached the bot and was dropped (not timed out and read again): never reopened.
+    const opened = await rowByKey(stack, key);
+    const reopened = await stack.database.handle.db
+      .selectFrom("audit_log")
+      .select("id")
+      .where("action", "=", "action.reopened")
+      .where("pending_action_id", "=", opened?.id ?? "")
+      .execute();
+    expect(reopened).toHaveLength(0);
+    expect(processed.superseded).toBe(1);
+    await reconcile;
     const run = await waitForFinishedRun(stack.database.handle.db, reconcileAt - 1000, {
       what: "the manual reconcile",
     });
     expect(run.outcome).toBe("succeeded");
-
-    // Now the stale answer lands: it is older than what was applied, so it is dropped.
-    release();
-    await waitFor(
-      async () =>
-        (
-          await stack.database.handle.db
-            .selectFrom("webhook_events")
-            .select("processed_at")
-            .where("event_id", "=", domainEvent.id)
-            .executeTakeFirst()
-        )?.processed_at,
-      { what: "the domain event processed" },
-    );
     const final = await rowByKey(stack, key);
     expect(final?.state).toBe("resolved");
     expect(stack.sim.control.state.imports.get(imp.id)?.status).toBe("completed");
