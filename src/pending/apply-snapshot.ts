@@ -6,8 +6,9 @@ import { heldByReorder, mergeRereadDetails, peekerDetailsOf } from "./slack-deta
 import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
 
 /**
- * Applies one re-read to the tracked actions, inside the caller's transaction (which holds the resource's
- * lock, so two replicas never interleave snapshots of one resource). Opens, updates and resolves by card key;
+ * Applies one re-read to the tracked actions, inside the caller's short transaction (which has admitted the
+ * snapshot by its read number, src/pending/resource-lease.ts, so an older one never lands after a newer one).
+ * Opens, updates and resolves by card key;
  * every card change goes to the publisher, which renders it into the outbox in the same transaction.
  */
 
@@ -191,7 +192,7 @@ async function insertAction(
         last_seen_at: ctx.now,
         last_checked_at: ctx.now,
       })
-      // The resource lock serialises one resource's snapshots; a card key shared by two resources (a swap and
+      // Read numbers order one resource's snapshots; a card key shared by two resources (a swap and
       // its domain) can still race, and the loser simply finds the row on its next re-read.
       .onConflict((oc) => oc.column("card_key").doNothing())
       .returningAll()
@@ -289,7 +290,7 @@ function stableJson(value: unknown): string {
  * The batch form of the commonest outcome, for reconciliation's walk: every snapshot whose open actions are all
  * tracked, open and unchanged, and whose scope holds nothing else, is confirmed with one lock and one write
  * (exactly what applySnapshot does for it: touch the rows, count them unchanged). The others come back in
- * `rest`, for applySnapshot one by one. Call it holding the resources' locks, inside the caller's transaction.
+ * `rest`, for applySnapshot one by one. Call it after admitReads, inside the caller's transaction.
  */
 export async function confirmUnchanged(
   ctx: ApplyContext,

@@ -12,7 +12,8 @@ import type { Snapshot } from "./snapshot.js";
 
 /**
  * Processing of one inbox event (design §5): the event is a hint naming a resource; Peeker is re-read and the
- * tracked actions follow what it says now. Ordering is never trusted, so any arrival order converges.
+ * tracked actions follow what it says now (src/pending/refresh-from-peeker.ts: lease, Peeker with no
+ * transaction, short apply). Ordering is never trusted, so any arrival order converges.
  */
 
 export interface ProcessDeps {
