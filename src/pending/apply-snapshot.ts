@@ -65,7 +65,8 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
       row.state === "resolving" &&
       snapshot.reopenWhy !== undefined &&
       !!row.swap_id &&
-      row.swap_id === observed.swapId;
+      row.swap_id === observed.swapId &&
+      isOurSwap(row, observed);
     if (row.state === "resolved" || waitedOnFailed) {
       const why = snapshot.reopenWhy ?? "Peeker reports it again";
       const reopened = await updateAction(trx, row, {
@@ -135,6 +136,16 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
   }
   await appendAudit(trx, audit);
   return result;
+}
+
+/**
+ * Whether the swap a resolving card names is the one our submit created: recorded by it ("Swap <id> in
+ * progress"), or created since the card was locked. A card opened by a swap in action_required carries that
+ * older swap's id when the submit locks it; its re-read (the submit's own re-check) must not unlock the card.
+ */
+function isOurSwap(row: PendingActionRow, observed: ObservedAction): boolean {
+  if (observed.swapId && row.resolving_note?.includes(observed.swapId)) return true;
+  return row.resolving_since !== null && observed.openedAt >= row.resolving_since;
 }
 
 async function lockRows(
