@@ -146,6 +146,19 @@ export interface ReconcileRowsTable {
   staged_at: DefaultedTimestamp;
 }
 
+/** migrations/0005_resource_reads.sql: per-resource re-read lease and ordering (src/pending/resource-lease.ts). */
+export interface ResourceReadsTable {
+  resource_key: string;
+  leased_by: string | null;
+  /** bigint: pg returns it as a string. */
+  lease_token: string | null;
+  leased_until: Timestamp | null;
+  read_seq: string | null;
+  read_started_at: Timestamp | null;
+  applied_read_seq: string | null;
+  applied_at: Timestamp | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -162,6 +175,7 @@ export interface Database {
   customer_channels: CustomerChannelsTable;
   runs: RunsTable;
   reconcile_rows: ReconcileRowsTable;
+  resource_reads: ResourceReadsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

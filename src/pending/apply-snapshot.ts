@@ -6,8 +6,9 @@ import { heldByReorder, mergeRereadDetails, peekerDetailsOf } from "./slack-deta
 import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
 
 /**
- * Applies one re-read to the tracked actions, inside the caller's transaction (which holds the resource's
- * lock, so two replicas never interleave snapshots of one resource). Opens, updates and resolves by card key;
+ * Applies one re-read to the tracked actions, inside the caller's short transaction (which has admitted the
+ * snapshot by its read number, src/pending/resource-lease.ts, so an older one never lands after a newer one).
+ * Opens, updates and resolves by card key;
  * every card change goes to the publisher, which renders it into the outbox in the same transaction.
  */
 
@@ -64,7 +65,8 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
       row.state === "resolving" &&
       snapshot.reopenWhy !== undefined &&
       !!row.swap_id &&
-      row.swap_id === observed.swapId;
+      row.swap_id === observed.swapId &&
+      isOurSwap(row, observed);
     if (row.state === "resolved" || waitedOnFailed) {
       const why = snapshot.reopenWhy ?? "Peeker reports it again";
       const reopened = await updateAction(trx, row, {
@@ -105,7 +107,11 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
   const gone = existing.filter(
     // A card waiting on (or following) a corrected order is decided by that order, not by the original's end.
     (row) =>
-      !seen.has(row.card_key) && row.state !== "resolved" && inScope(row, snapshot) && !heldByReorder(row),
+      !seen.has(row.card_key) &&
+      row.state !== "resolved" &&
+      !(snapshot.spareResolving && row.state === "resolving") &&
+      inScope(row, snapshot) &&
+      !heldByReorder(row),
   );
   for (const row of gone) {
     const resolved = await updateAction(trx, row, {
@@ -130,6 +136,16 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
   }
   await appendAudit(trx, audit);
   return result;
+}
+
+/**
+ * Whether the swap a resolving card names is the one our submit created: recorded by it ("Swap <id> in
+ * progress"), or created since the card was locked. A card opened by a swap in action_required carries that
+ * older swap's id when the submit locks it; its re-read (the submit's own re-check) must not unlock the card.
+ */
+function isOurSwap(row: PendingActionRow, observed: ObservedAction): boolean {
+  if (observed.swapId && row.resolving_note?.includes(observed.swapId)) return true;
+  return row.resolving_since !== null && observed.openedAt >= row.resolving_since;
 }
 
 async function lockRows(
@@ -187,7 +203,7 @@ async function insertAction(
         last_seen_at: ctx.now,
         last_checked_at: ctx.now,
       })
-      // The resource lock serialises one resource's snapshots; a card key shared by two resources (a swap and
+      // Read numbers order one resource's snapshots; a card key shared by two resources (a swap and
       // its domain) can still race, and the loser simply finds the row on its next re-read.
       .onConflict((oc) => oc.column("card_key").doNothing())
       .returningAll()
@@ -285,7 +301,7 @@ function stableJson(value: unknown): string {
  * The batch form of the commonest outcome, for reconciliation's walk: every snapshot whose open actions are all
  * tracked, open and unchanged, and whose scope holds nothing else, is confirmed with one lock and one write
  * (exactly what applySnapshot does for it: touch the rows, count them unchanged). The others come back in
- * `rest`, for applySnapshot one by one. Call it holding the resources' locks, inside the caller's transaction.
+ * `rest`, for applySnapshot one by one. Call it after admitReads, inside the caller's transaction.
  */
 export async function confirmUnchanged(
   ctx: ApplyContext,

@@ -10,7 +10,6 @@ import {
   stageRows,
   sweepStaged,
   trackedForGroups,
-  type UnconfirmedAction,
   unconfirmedActions,
 } from "../db/reconcile.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
@@ -19,17 +18,10 @@ import type { CallOptions, PeekerClient } from "../peeker/client.js";
 import type { PendingOrderAction } from "../peeker/types.js";
 import { type ApplyResult, applySnapshot, type CardPublisher, confirmUnchanged } from "./apply-snapshot.js";
 import { cardKeyFor } from "./card-keys.js";
-import {
-  groupPendingRows,
-  type PeekerReader,
-  rereadDomain,
-  rereadImport,
-  rereadOrder,
-  rereadOrderlessCard,
-  rereadSwap,
-  swapSnapshots,
-} from "./reread.js";
-import { lockResources } from "./resource-lock.js";
+import { refreshFromPeeker } from "./refresh-from-peeker.js";
+import { groupPendingRows, type PeekerReader, swapSnapshots } from "./reread.js";
+import { admitReads, type ReadTicket, readNumberNow } from "./resource-lease.js";
+import { keyOf, type Resource, resourceOf } from "./resource-model.js";
 import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
 
 /**
@@ -45,8 +37,11 @@ import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
  *    from webhooks, oldest-checked first. Whatever the budget leaves is first in line next run.
  * 5. Run the after-reconcile steps (queued reorders whose original order is now cancelled, issue #5).
  *
- * A walk reads Peeker before taking a resource's lock, so an action that anything re-read or changed since the
- * run began is left as it is: that state is at least as new as the page, and the next run looks again.
+ * A walk's pages are numbered as one read that began before the first page (src/pending/resource-lease.ts): a
+ * resource that a newer re-read already applied is left as it is, and so is an action that anything changed
+ * since the run began; that state is at least as new as the page, and the next run looks again. Step 4 goes
+ * through the shared re-read (src/pending/refresh-from-peeker.ts): lease, Peeker with no transaction, short
+ * apply; a resource another worker is re-reading now is skipped.
  */
 
 /** What reconciliation reads; every call takes per-call options (abort signal, request counting). */
@@ -155,11 +150,14 @@ export async function reconcile(deps: ReconcileDeps, run: ReconcileRun): Promise
     reader: withCallOptions(deps.peeker, options),
     walkStarted: started,
     dbStarted: await databaseNow(deps.db),
+    walkRead: { resource: "", seq: "0", startedAt: started },
   };
   await sweepStaged(deps.db, STALE_STAGING_SECONDS);
   try {
+    ctx.walkRead = { resource: "", seq: await readNumberNow(deps.db), startedAt: started };
     await walkPendingOrders(ctx);
     await applyStagedOrders(ctx);
+    ctx.walkRead = { resource: "", seq: await readNumberNow(deps.db), startedAt: deps.now() };
     await walkSwaps(ctx);
     const budget = { left: deps.rereadBudget ?? DEFAULT_REREAD_BUDGET };
     await rereadUnconfirmed(ctx, ["order"], budget);
@@ -194,6 +192,8 @@ interface RunContext {
   walkStarted: Date;
   /** Database clock at the start: rows changed since then are newer than the walk. */
   dbStarted: Date;
+  /** The read number of the walk under way, taken before its first page: its pages are that old. */
+  walkRead: ReadTicket;
 }
 
 // ---- 1. the pending-rows walk ----
@@ -290,14 +290,14 @@ async function applyGroups(
     return {
       group,
       orderId,
-      // The lock key of process-event.ts for an order, so a webhook re-read and this never interleave.
-      lockKey: orderId ? `order:${orderId}` : `card:${observed[0]?.cardKey ?? group.groupKey}`,
+      // The resource model's key (src/pending/resource-model.ts), so a webhook re-read and this are ordered.
+      lockKey: orderId ? keyOf("order", orderId) : keyOf("card", observed[0]?.cardKey ?? group.groupKey),
       observed,
     };
   });
-  await lockResources(
+  const admitted = await admitReads(
     trx,
-    observedGroups.map((g) => g.lockKey),
+    observedGroups.map((g) => ({ ...ctx.walkRead, resource: g.lockKey })),
   );
   const tracked = await trackedForGroups(
     trx,
@@ -308,7 +308,12 @@ async function applyGroups(
   const now = ctx.deps.now();
   const total = { ...emptyApply(), skipped: 0 };
   const snapshots: Snapshot[] = [];
-  for (const { orderId, observed } of observedGroups) {
+  for (const { orderId, observed, lockKey } of observedGroups) {
+    if (!admitted.has(lockKey)) {
+      // A re-read that began after this walk's first page was applied: it is newer than the page.
+      total.skipped += observed.length;
+      continue;
+    }
     const related = tracked.filter(
       (row) =>
         observed.some((o) => o.cardKey === row.card_key) ||
@@ -372,7 +377,11 @@ async function walkSwaps(ctx: RunContext): Promise<void> {
       ctx.counts.seen += Math.max(1, swap.pending_actions?.length ?? 0);
       try {
         await ctx.deps.db.transaction().execute(async (trx) => {
-          await lockResources(trx, [`swap:${swap.id}`]);
+          const key = keyOf("swap", swap.id);
+          if (!(await admitReads(trx, [{ ...ctx.walkRead, resource: key }])).has(key)) {
+            ctx.counts.skipped += Math.max(1, swap.pending_actions?.length ?? 0);
+            return;
+          }
           const snapshots = swapSnapshots(swap, page.requestId);
           const keys = snapshots.flatMap((s) => s.open.map((o) => o.cardKey));
           const related = await trx
@@ -405,41 +414,6 @@ async function walkSwaps(ctx: RunContext): Promise<void> {
 
 // ---- 4. budgeted re-reads of what the walks did not confirm ----
 
-interface Target {
-  lockKey: string;
-  reread: (reader: ReconcileReader) => Promise<Snapshot[]>;
-}
-
-/** The re-read that decides about a tracked action, or undefined when it names nothing Peeker can look up. */
-function targetOf(action: UnconfirmedAction): Target | undefined {
-  switch (action.resource_kind) {
-    case "order": {
-      const orderId = action.order_id;
-      if (orderId) return { lockKey: `order:${orderId}`, reread: (p) => rereadOrder(p, orderId) };
-      const domainId = action.domain_id;
-      if (!domainId) return undefined;
-      return {
-        lockKey: `card:${action.card_key}`,
-        reread: (p) => rereadOrderlessCard(p, action.card_key, domainId),
-      };
-    }
-    case "domain_import": {
-      const id = action.import_id ?? action.resource_id;
-      return { lockKey: `domain_import:${id}`, reread: (p) => rereadImport(p, id) };
-    }
-    case "domain": {
-      const id = action.domain_id ?? action.resource_id;
-      return { lockKey: `domain:${id}`, reread: (p) => rereadDomain(p, id) };
-    }
-    case "swap": {
-      const id = action.swap_id ?? action.resource_id;
-      return { lockKey: `swap:${id}`, reread: (p) => rereadSwap(p, id) };
-    }
-    default:
-      return undefined;
-  }
-}
-
 async function rereadUnconfirmed(ctx: RunContext, kinds: string[], budget: { left: number }): Promise<void> {
   const done = new Set<string>();
   let after: { checkedAt: Date; id: string } | undefined;
@@ -457,18 +431,18 @@ async function rereadUnconfirmed(ctx: RunContext, kinds: string[], budget: { lef
     after = { checkedAt: last.last_checked_at, id: last.id };
     for (const action of actions) {
       if (budget.left <= 0) return;
-      const target = targetOf(action);
-      if (!target || done.has(target.lockKey)) continue;
-      done.add(target.lockKey);
+      const target = resourceOf(action);
+      if (!target || done.has(target.key)) continue;
+      done.add(target.key);
       const callsBefore = ctx.counts.api_calls;
       try {
-        await rereadUnderLock(ctx, target, action.id);
+        await rereadUnderLease(ctx, target, action.id);
         ctx.counts.rereads++;
       } catch (error) {
         stopIfAborted(ctx.run);
         ctx.counts.errors++;
         ctx.deps.logger.warn(
-          { resource: target.lockKey, err: { message: (error as Error)?.message } },
+          { resource: target.key, err: { message: (error as Error)?.message } },
           "reconcile re-read failed",
         );
       } finally {
@@ -479,16 +453,21 @@ async function rereadUnconfirmed(ctx: RunContext, kinds: string[], budget: { lef
   }
 }
 
-async function rereadUnderLock(ctx: RunContext, target: Target, actionId: string): Promise<void> {
-  await ctx.deps.db.transaction().execute(async (trx) => {
-    // Held across the Peeker read, as in process-event.ts: no older snapshot lands after a newer one.
-    await lockResources(trx, [target.lockKey]);
-    const snapshots = await target.reread(ctx.reader);
-    const now = ctx.deps.now();
-    for (const snapshot of snapshots)
-      add(ctx.counts, await applySnapshot(applyContext(ctx, trx, now), snapshot));
-    await markChecked(trx, [actionId], now);
-  });
+async function rereadUnderLease(ctx: RunContext, target: Resource, actionId: string): Promise<void> {
+  const outcome = await refreshFromPeeker(
+    { db: ctx.deps.db, publisher: ctx.deps.publisher, sandbox: ctx.deps.sandbox, now: ctx.deps.now },
+    ctx.reader,
+    target,
+    {
+      source: "reconcile",
+      cause: ctx.run.slot,
+      lease: true,
+      inApply: (trx) => markChecked(trx, [actionId], ctx.deps.now()),
+    },
+  );
+  // Another worker is re-reading it now: that read is at least as new as this one would be.
+  if (outcome.kind === "busy") ctx.counts.skipped++;
+  else add(ctx.counts, outcome.result);
 }
 
 // ---- helpers ----

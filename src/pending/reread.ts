@@ -150,7 +150,15 @@ export async function rereadImport(peeker: PeekerReader, importId: string): Prom
   ];
 }
 
-export async function rereadDomain(peeker: PeekerReader, domainId: string): Promise<Snapshot[]> {
+/**
+ * `readImport` re-reads the import a nameservers action belongs to; the resource model passes one that numbers
+ * that read first (src/pending/resource-model.ts), so the import's snapshot is ordered with the import's own.
+ */
+export async function rereadDomain(
+  peeker: PeekerReader,
+  domainId: string,
+  readImport: (importId: string) => Promise<Snapshot[]> = (id) => rereadImport(peeker, id),
+): Promise<Snapshot[]> {
   let result: Awaited<ReturnType<PeekerReader["getDomain"]>>;
   try {
     result = await peeker.getDomain(domainId);
@@ -168,7 +176,7 @@ export async function rereadDomain(peeker: PeekerReader, domainId: string): Prom
       const imports = await peeker.findImportsByDomains([domain.domain]);
       const imp = imports.data[0];
       if (imp) {
-        snapshots.push(...(await rereadImport(peeker, imp.id)));
+        snapshots.push(...(await readImport(imp.id)));
         continue;
       }
     }
@@ -264,8 +272,22 @@ export function swapSnapshots(swap: Swap, requestId: string | undefined): Snapsh
         },
       ];
     default:
-      // created / in_progress: the swap is under way; nothing opens and nothing resolves yet.
-      return [{ open: [], resolution: "", requestIds }];
+      // created / in_progress: a card is open exactly while Peeker lists its action, so an open card of this swap
+      // whose action was resolved outside Slack resolves. A card `resolving` on this swap is ours, waiting for
+      // the swap to complete or fail (src/pending/resolve-swap.ts): it is spared.
+      return [
+        {
+          scope: { column: "swap_id", id: swap.id, kinds: ["swap"] },
+          open: actionsOf(swap, "swap").map((action) => ({
+            ...base,
+            ...action,
+            cardKey: cardKeyFor({ reason: action.reason, domainId: swap.domain_id, resourceId: swap.id }),
+          })),
+          resolution: `Swap is ${swap.status}`,
+          spareResolving: true,
+          requestIds,
+        },
+      ];
   }
 }
 

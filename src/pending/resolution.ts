@@ -9,14 +9,17 @@ import {
 } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { PeekerClient } from "../peeker/client.js";
-import { applySnapshot, type CardPublisher } from "./apply-snapshot.js";
+import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import type { CardChange } from "./changes.js";
 import type { Refusal, ResolveOutcome } from "./outcomes.js";
 import type { OperatorCheck } from "./permissions.js";
-import { type PeekerReader, rereadDomain, rereadImport, rereadOrder, rereadSwap } from "./reread.js";
-import { lockResources } from "./resource-lock.js";
-import type { Snapshot } from "./snapshot.js";
+import { recheck } from "./refresh-from-peeker.js";
+import type { PeekerReader } from "./reread.js";
+
+// The re-check lives with the other Peeker re-reads (src/pending/refresh-from-peeker.ts); re-exported so the
+// resolution flows keep importing it from here.
+export { recheck };
 
 /**
  * What every resolution flow shares (design §3 "Locks and pauses", §7): who may act, the claim rules, the
@@ -299,64 +302,6 @@ export async function openResolution(
   const row = await recheck(deps, reader, gated.row, `slack:${actor.userId}:open`);
   const gone = goneUpstream(row);
   return gone ? { refusal: gone } : { row, reader };
-}
-
-/**
- * Re-reads the action's resource from Peeker and applies it, exactly as a webhook would (same per-resource
- * advisory lock), so a click acts on what Peeker says now. Returns the row after the re-read.
- */
-export async function recheck(
-  deps: ResolveDeps,
-  reader: PeekerReader,
-  row: PendingActionRow,
-  cause: string,
-): Promise<PendingActionRow> {
-  const target = rereadTarget(row);
-  if (!target) return row;
-  await deps.db.transaction().execute(async (trx) => {
-    await lockResources(trx, [`${target.family}:${target.id}`]);
-    const snapshots: Snapshot[] = await target.reread(reader);
-    for (const snapshot of snapshots) {
-      await applySnapshot(
-        {
-          trx,
-          publisher: deps.publisher,
-          now: deps.clock.now(),
-          sandbox: deps.sandbox,
-          source: "peeker",
-          cause,
-        },
-        snapshot,
-      );
-    }
-  });
-  deps.wakeSender();
-  return (await findPendingAction(deps.db, row.id)) ?? row;
-}
-
-function rereadTarget(
-  row: PendingActionRow,
-): { family: string; id: string; reread: (reader: PeekerReader) => Promise<Snapshot[]> } | undefined {
-  switch (row.resource_kind) {
-    case "order": {
-      const id = row.order_id ?? row.resource_id;
-      return { family: "order", id, reread: (r) => rereadOrder(r, id) };
-    }
-    case "domain_import": {
-      const id = row.import_id ?? row.resource_id;
-      return { family: "domain_import", id, reread: (r) => rereadImport(r, id) };
-    }
-    case "domain": {
-      const id = row.domain_id ?? row.resource_id;
-      return { family: "domain", id, reread: (r) => rereadDomain(r, id) };
-    }
-    case "swap": {
-      const id = row.resource_id;
-      return { family: "swap", id, reread: (r) => rereadSwap(r, id) };
-    }
-    default:
-      return undefined;
-  }
 }
 
 /** After a re-check: a resolved row means Peeker no longer lists the action, so nothing must be written. */

@@ -45,6 +45,11 @@ export interface Snapshot {
   };
   open: ObservedAction[];
   resolution: string;
+  /**
+   * Rows in `resolving` inside `scope` are left as they are: a resource still under way (a swap in progress)
+   * does not decide a card our own resolution locked and is waiting on.
+   */
+  spareResolving?: boolean;
   /** Open actions that must go back from `resolving` to `open`, with why (a failed swap, say). */
   reopenWhy?: string;
   requestIds: string[];

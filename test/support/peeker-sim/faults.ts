@@ -18,7 +18,12 @@ export type SimFault =
   /** Hold the request this long before handling it (stacks with one other fault). */
   | { kind: "latency"; ms: number }
   /** Destroy the connection without an answer (the client sees a network error). */
-  | { kind: "drop" };
+  | { kind: "drop" }
+  /**
+   * Work out the answer now, send it only once `until` settles (in-process only): the client gets a snapshot
+   * of the moment it asked, however late — how a test makes a stale re-read land after a newer one.
+   */
+  | { kind: "hold_answer"; until: Promise<unknown> };
 
 export interface FaultRule {
   /** `"GET /orders/{id}"` (route template) or `"GET /orders/ord_…"` (concrete path); omitted = every route. */
@@ -36,7 +41,9 @@ interface ActiveRule {
 
 export interface FaultPlan {
   latencyMs: number;
-  fault: Exclude<SimFault, { kind: "latency" }> | undefined;
+  fault: Exclude<SimFault, { kind: "latency" | "hold_answer" }> | undefined;
+  /** Set by a `hold_answer` rule: the answer waits for it. */
+  holdUntil?: Promise<unknown>;
 }
 
 export class FaultBox {
@@ -66,6 +73,10 @@ export class FaultBox {
         continue;
       if (rule.fault.kind === "latency") {
         plan.latencyMs += rule.fault.ms;
+        rule.remaining--;
+      } else if (rule.fault.kind === "hold_answer") {
+        if (plan.holdUntil) continue;
+        plan.holdUntil = rule.fault.until;
         rule.remaining--;
       } else if (!plan.fault) {
         plan.fault = rule.fault;

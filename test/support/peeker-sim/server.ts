@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../../../src/clock.js";
 import { type RecordedRequest, SimControl, SimControlError } from "./control.js";
 import { handleControl } from "./control-http.js";
-import { FaultBox, RateLimiter, type RateLimitOptions, type SimFault } from "./faults.js";
+import { FaultBox, type FaultPlan, RateLimiter, type RateLimitOptions, type SimFault } from "./faults.js";
 import { readJsonBody, SimHttpError, type SimResponse } from "./http.js";
 import { newId } from "./ids.js";
 import { type RouteMatch, Router } from "./router.js";
@@ -172,8 +172,9 @@ export class PeekerSim {
     this.control.recorded.push(record);
 
     let answer: SimResponse;
+    let plan: FaultPlan | undefined;
     try {
-      const plan = this.control.faults.take(method, match?.route.pattern, path);
+      plan = this.control.faults.take(method, match?.route.pattern, path);
       if (plan.latencyMs > 0) await this.#sleep(plan.latencyMs);
       if (this.#closed) return;
       if (plan.fault?.kind === "drop") {
@@ -189,6 +190,8 @@ export class PeekerSim {
           ? { status: error.status, body: error.envelope() }
           : { status: 500, body: internalError(error) };
     }
+    if (plan?.holdUntil) await plan.holdUntil.catch(() => undefined);
+    if (this.#closed) return;
     record.status = answer.status;
     send(res, requestId, answer);
   }
@@ -261,7 +264,7 @@ export function startPeekerSim(options: PeekerSimOptions = {}): Promise<PeekerSi
   return PeekerSim.start(options);
 }
 
-function faultError(fault: Exclude<SimFault, { kind: "latency" | "drop" }>): SimHttpError {
+function faultError(fault: Exclude<SimFault, { kind: "latency" | "drop" | "hold_answer" }>): SimHttpError {
   if (fault.kind === "rate_limited") {
     return new SimHttpError(429, "rate_limited", "API rate limit exceeded", undefined, {
       retry_after_seconds: fault.retryAfterSeconds ?? 12,

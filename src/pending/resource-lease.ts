@@ -1,0 +1,128 @@
+import { hostname } from "node:os";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "../db/schema.js";
+
+/**
+ * Per-resource ordering of re-reads without a transaction held across Peeker (migrations/0005, design §5).
+ *
+ * A re-read is: take a read number (and, for background work, the resource's lease) in one statement → ask
+ * Peeker with no connection held → a short apply transaction that calls `admitReads`, which locks the
+ * resources' rows and lets a snapshot in only if no newer read of that resource was applied. The read number
+ * comes from one database sequence, so "newer" means "began later" across every replica.
+ */
+
+/** One begun re-read of one resource. `seq` is a bigint as a decimal string. */
+export interface ReadTicket {
+  resource: string;
+  seq: string;
+  startedAt: Date;
+}
+
+/** A read that also holds the resource's lease until `leasedUntil` (or until given back). */
+export interface LeasedRead extends ReadTicket {
+  leasedUntil: Date;
+}
+
+const HOLDER = `${hostname()}:${process.pid}`;
+
+/** How long a lease outlives its holder: longer than one re-read with its retries and a 429 pause. */
+export const LEASE_SECONDS = 120;
+
+/**
+ * Takes the resource's lease and a read number, or answers undefined when another worker's lease is still
+ * running (that worker is re-reading it now; the caller retries later rather than waiting on a lock).
+ */
+export async function takeLease(
+  db: Kysely<Database>,
+  resource: string,
+  seconds = LEASE_SECONDS,
+): Promise<LeasedRead | undefined> {
+  const result = await sql<{ seq: string; started_at: Date; leased_until: Date }>`
+    WITH n AS (SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at)
+    INSERT INTO resource_reads AS r (resource_key, leased_by, lease_token, leased_until, read_seq, read_started_at)
+    SELECT ${resource}, ${HOLDER}, n.seq, n.at + make_interval(secs => ${seconds}), n.seq, n.at FROM n
+    ON CONFLICT (resource_key) DO UPDATE
+       SET leased_by = excluded.leased_by, lease_token = excluded.lease_token, leased_until = excluded.leased_until,
+           read_seq = excluded.read_seq, read_started_at = excluded.read_started_at
+     WHERE r.leased_until IS NULL OR r.leased_until < clock_timestamp()
+    RETURNING r.read_seq AS seq, r.read_started_at AS started_at, r.leased_until`.execute(db);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return { resource, seq: String(row.seq), startedAt: row.started_at, leasedUntil: row.leased_until };
+}
+
+/**
+ * A read number without the lease: for a person waiting on a button (never made to wait for a background
+ * re-read) and for a resource a composite re-read discovers (a domain's import). Ordering still holds.
+ */
+export async function beginRead(db: Kysely<Database>, resource: string): Promise<ReadTicket> {
+  const result = await sql<{ seq: string; started_at: Date }>`
+    WITH n AS (SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at),
+         upsert AS (
+           INSERT INTO resource_reads AS r (resource_key, read_seq, read_started_at)
+           SELECT ${resource}, n.seq, n.at FROM n
+           ON CONFLICT (resource_key) DO UPDATE
+              SET read_seq = greatest(r.read_seq, excluded.read_seq), read_started_at = excluded.read_started_at)
+    SELECT seq, at AS started_at FROM n`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error(`could not begin a read of ${resource}`);
+  return { resource, seq: String(row.seq), startedAt: row.started_at };
+}
+
+/** A read number for work that read Peeker before it knew its resources (a reconcile walk's pages). */
+export async function readNumberNow(db: Kysely<Database>): Promise<string> {
+  const result = await sql<{ seq: string }>`SELECT nextval('resource_read_seq') AS seq`.execute(db);
+  return String(result.rows[0]?.seq);
+}
+
+/** Gives the lease back, if it is still ours (an expired lease someone else took has another token). */
+export async function releaseLease(db: Kysely<Database>, lease: LeasedRead): Promise<void> {
+  await db
+    .updateTable("resource_reads")
+    .set({ leased_by: null, lease_token: null, leased_until: null })
+    .where("resource_key", "=", lease.resource)
+    .where("lease_token", "=", lease.seq)
+    .execute();
+}
+
+/**
+ * Inside the apply transaction: locks the rows of every resource about to be applied (in key order, so two
+ * applies never deadlock on them), and answers the resources whose read is newer than the newest applied one,
+ * recording it as applied. A resource left out has a newer snapshot in already: its snapshot must be dropped.
+ */
+export async function admitReads(trx: Transaction<Database>, reads: ReadTicket[]): Promise<Set<string>> {
+  const newest = new Map<string, ReadTicket>();
+  for (const read of reads) {
+    const seen = newest.get(read.resource);
+    if (!seen || BigInt(read.seq) > BigInt(seen.seq)) newest.set(read.resource, read);
+  }
+  const keys = [...newest.keys()].sort();
+  if (keys.length === 0) return new Set();
+  await sql`
+    INSERT INTO resource_reads (resource_key)
+    SELECT k FROM unnest(${keys}::text[]) AS k ORDER BY 1
+    ON CONFLICT (resource_key) DO NOTHING`.execute(trx);
+  const rows = await trx
+    .selectFrom("resource_reads")
+    .select(["resource_key", "applied_read_seq"])
+    .where("resource_key", "in", keys)
+    .orderBy("resource_key")
+    .forUpdate()
+    .execute();
+  const admitted = new Set<string>();
+  for (const row of rows) {
+    const read = newest.get(row.resource_key);
+    if (!read) continue;
+    if (row.applied_read_seq !== null && BigInt(read.seq) <= BigInt(row.applied_read_seq)) continue;
+    admitted.add(row.resource_key);
+  }
+  if (admitted.size > 0) {
+    const keysIn = [...admitted];
+    const seqs = keysIn.map((key) => newest.get(key)?.seq ?? "0");
+    await sql`
+      UPDATE resource_reads AS r SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp()
+        FROM unnest(${keysIn}::text[], ${seqs}::text[]) AS a(key, seq)
+       WHERE r.resource_key = a.key`.execute(trx);
+  }
+  return admitted;
+}
