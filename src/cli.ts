@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   }
   if (command === "reconcile") process.exit(await reconcileOnce(config, logger));
   if (command === "digest") process.exit(await digestCommand(config, logger));
-  await runUntilSignalled(await startBot(config, { logger }), logger);
+  await runUntilSignalled(await startBot(config, { logger }), logger, config.shutdownDrainSeconds);
 }
 
 /** `npm run reconcile`: one run, its counts on stdout; exit 1 when it failed or met errors (design §3). */
@@ -74,14 +74,22 @@ async function reconcileOnce(config: ReturnType<typeof loadConfig>, logger: Logg
   return counts.errors > 0 ? 1 : 0;
 }
 
-/** SIGTERM/SIGINT stop the bot in order; a stuck shutdown is cut after 10 s. */
-async function runUntilSignalled(bot: { stop(): Promise<void> }, logger: Logger): Promise<void> {
+/**
+ * SIGTERM/SIGINT stop the bot in order; a stuck shutdown is cut 10 s after the drain's bound
+ * (SHUTDOWN_DRAIN_SECONDS), which is spent only while interactive work is still under way.
+ */
+async function runUntilSignalled(
+  bot: { stop(): Promise<void> },
+  logger: Logger,
+  drainSeconds: number,
+): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutdown requested");
+    const limitSeconds = drainSeconds + 10;
     const force = setTimeout(() => {
-      logger.error("shutdown took longer than 10 s; exiting anyway");
+      logger.error(`shutdown took longer than ${limitSeconds} s; exiting anyway`);
       process.exit(1);
-    }, 10_000);
+    }, limitSeconds * 1000);
     force.unref();
     bot.stop().then(
       () => process.exit(0),

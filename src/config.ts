@@ -46,6 +46,11 @@ export interface Config {
   /** Minutes an open action may wait before it counts as breached, per reason, with a `default`. */
   readonly slaMinutes: PendingReasonSla;
   readonly cardBacklogLimit: number;
+  /**
+   * SHUTDOWN_DRAIN_SECONDS: on SIGTERM, the longest the bot waits for interactive work already under way (a
+   * submit answered "Working…", a slash command answering through response_url) before its loops and pools stop.
+   */
+  readonly shutdownDrainSeconds: number;
   readonly dataDir: string;
   readonly logLevel: string;
 }
@@ -175,6 +180,8 @@ export function loadConfig(env: Env): Config {
   }
   const slaMinutes = parseSla(read("SLA_MINUTES") ?? DEFAULT_SLA_MINUTES, problems);
   const cardBacklogLimit = integer("CARD_BACKLOG_LIMIT", 100, 1, 100_000);
+  // Bounded: a replica told to stop must go within its orchestrator's grace period (Kubernetes: 30 s by default).
+  const shutdownDrainSeconds = integer("SHUTDOWN_DRAIN_SECONDS", 15, 0, 120);
   const dataDir = read("DATA_DIR") ?? "./.data";
   const logLevel = read("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}.`);
@@ -208,6 +215,7 @@ export function loadConfig(env: Env): Config {
     nudgeCron,
     slaMinutes,
     cardBacklogLimit,
+    shutdownDrainSeconds,
     dataDir,
     logLevel,
   });

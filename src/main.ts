@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { createSlackApp, type Route, socketModeHttpPort } from "./bot/app.js";
 import { createCardPublisher } from "./bot/card-publisher.js";
+import { createDrain, drainMiddleware } from "./bot/drain.js";
 import { registerListeners } from "./bot/listeners/index.js";
 import { healthz, makeReadyz } from "./bot/routes/health.js";
 import { makeMetricsRoute } from "./bot/routes/metrics.js";
@@ -152,9 +153,14 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     wakeSender: () => senderLoop.wake(),
   });
 
+  const drain = createDrain();
   const routes: Route[] = [
     { path: "/healthz", method: "GET", handler: healthz },
-    { path: "/readyz", method: "GET", handler: makeReadyz({ isReady: () => isMigrated(pool, latest) }) },
+    {
+      path: "/readyz",
+      method: "GET",
+      handler: makeReadyz({ isReady: () => isMigrated(pool, latest), isDraining: () => drain.draining }),
+    },
     { path: "/metrics", method: "GET", handler: makeMetricsRoute(metrics, db) },
     {
       path: "/peeker/webhooks",
@@ -174,6 +180,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     },
   ];
   const app = createSlackApp({ config, logger, routes });
+  // First of all middleware: interactive work is tracked for the drain, and refused in words once it began.
+  app.use(drainMiddleware(drain, logger.child({ component: "drain" })));
   const isOperator = createOperatorCheck({
     operators: config.slack.operators,
     listGroupMembers: async (usergroup) =>
@@ -237,8 +245,19 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     stop() {
       stopping ??= (async () => {
         logger.info("stopping");
-        // Cron first: no new run starts, and a reconcile in flight is told to stop between steps.
-        await schedules.stop();
+        // Drain first (src/bot/drain.ts): /readyz says 503 and new interactions are refused in words, while the
+        // interactive work already answered "Working…" finishes, bounded. Cron stops meanwhile: no new run
+        // starts, and a reconcile in flight is told to stop between steps.
+        drain.begin();
+        const [unfinished] = await Promise.all([
+          drain.settled(config.shutdownDrainSeconds * 1000),
+          schedules.stop(),
+        ]);
+        if (unfinished > 0)
+          logger.warn(
+            { unfinished, drainSeconds: config.shutdownDrainSeconds },
+            "interactive work still running when the drain ended; stopping anyway",
+          );
         // Stop taking work first, then let the loops finish what they hold, then close in reverse order.
         await app
           .stop()

@@ -26,6 +26,12 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    inboxLeaseRenewals: new Counter({
+      name: "peeker_inbox_lease_renewals_total",
+      help: "Inbox lease renewals per event by outcome (renewed, error, lost: taken or expired, so not applied)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     inboxDepth: new Gauge({
       name: "peeker_inbox_depth",
       help: "Unprocessed inbox events",

@@ -19,6 +19,7 @@ import {
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { type BacklogGuard, createBacklogGuard, type DesiredSummary } from "./backlog-guard.js";
+import { findMessageSince, type HistoryPage } from "./message-lookup.js";
 import { BACKLOG_EVENT_TYPE } from "./views/backlog-summary.js";
 import { CARD_EVENT_TYPE } from "./views/card-model.js";
 
@@ -38,7 +39,10 @@ export interface SlackPoster {
     channel: string;
     limit: number;
     include_all_metadata: boolean;
-  }): Promise<{ messages?: SlackMessage[] }>;
+    oldest?: string;
+    inclusive?: boolean;
+    cursor?: string;
+  }): Promise<HistoryPage>;
   replies(args: { channel: string; ts: string; limit: number; include_all_metadata: boolean }): Promise<{
     messages?: SlackMessage[];
   }>;
@@ -103,18 +107,29 @@ export function createSlackSender(options: SlackSenderOptions) {
     }
   };
 
-  /** A card already in the channel under this key (an earlier post whose answer never arrived). */
+  /**
+   * A card already in the channel under this key (an earlier post whose answer never arrived): looked for among
+   * every message since the first attempt of this series, however many (src/bot/message-lookup.ts).
+   */
   const findPostedCard = async (
     channel: string,
+    card: SlackCardRow,
     cardKey: string,
   ): Promise<{ ts?: string; outcome: Outcome }> => {
-    const { value, outcome } = await call("conversations.history", () =>
-      slack.history({ channel, limit: 200, include_all_metadata: true }),
-    );
-    const ts = value?.messages?.find(
-      (m) => m.metadata?.event_type === CARD_EVENT_TYPE && m.metadata.event_payload?.card_key === cardKey,
-    )?.ts;
-    return ts ? { ts, outcome } : { outcome };
+    let failed: Outcome | undefined;
+    const found = await findMessageSince({
+      channel,
+      since: card.post_attempted_at ?? card.queued_at,
+      matches: (m) =>
+        m.metadata?.event_type === CARD_EVENT_TYPE && m.metadata.event_payload?.card_key === cardKey,
+      page: async (args) => {
+        const { value, outcome } = await call("conversations.history", () => slack.history(args));
+        if (outcome.kind !== "ok") failed = outcome;
+        return value;
+      },
+    });
+    if (failed) return { outcome: failed };
+    return found.kind === "found" ? { ts: found.ts, outcome: { kind: "ok" } } : { outcome: { kind: "ok" } };
   };
 
   const sendCard = async (channel: string, card: SlackCardRow, cardKey: string): Promise<Outcome> => {
@@ -133,7 +148,7 @@ export function createSlackSender(options: SlackSenderOptions) {
       return outcome;
     }
     if (card.state === "posting") {
-      const { ts, outcome } = await findPostedCard(channel, cardKey);
+      const { ts, outcome } = await findPostedCard(channel, card, cardKey);
       // Without an answer we cannot know whether the card exists: never post blind.
       if (outcome.kind !== "ok")
         return outcome.kind === "failed" ? { ...outcome, outcomeKnown: false } : outcome;

@@ -79,6 +79,8 @@ export interface SlackCardsTable {
   last_error: string | null;
   queued_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  /** When the current series of post attempts began (migration 0008); null when not posting. */
+  post_attempted_at: Timestamp | null;
 }
 
 export interface SlackChannelsTable {

@@ -184,8 +184,20 @@ export async function nextOutboxItem(db: Db, channel: string): Promise<OutboxIte
   return undefined;
 }
 
+/**
+ * Before a first post: the card is `posting` until Slack's answer arrives. A retry of a post whose outcome stayed
+ * unknown keeps the series' first attempt time, so the lookup window covers every attempt.
+ */
 export async function markCardPosting(db: Db, id: string): Promise<void> {
-  await db.updateTable("slack_cards").set({ state: "posting" }).where("pending_action_id", "=", id).execute();
+  await db
+    .updateTable("slack_cards")
+    .set({
+      state: "posting",
+      post_attempted_at: sql`CASE WHEN state = 'posting' AND post_attempted_at IS NOT NULL
+                                  THEN post_attempted_at ELSE now() END`,
+    })
+    .where("pending_action_id", "=", id)
+    .execute();
 }
 
 export async function markCardSent(db: Db, id: string, ts: string, hash: string | null): Promise<void> {
@@ -198,6 +210,7 @@ export async function markCardSent(db: Db, id: string, ts: string, hash: string 
       state: "posted",
       attempts: 0,
       last_error: null,
+      post_attempted_at: null,
     })
     .where("pending_action_id", "=", id)
     .execute();

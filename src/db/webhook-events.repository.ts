@@ -62,19 +62,26 @@ export async function claimDueEvents(
   return result.rows;
 }
 
+/**
+ * Extends this worker's leases that are still live; answers the ids renewed. A lease that expired is not revived
+ * (another replica may be claiming it): the caller treats an id missing from the answer as lost.
+ */
 export async function renewEventLeases(
   db: Kysely<Database>,
   workerId: string,
   eventIds: string[],
   leaseSeconds: number,
-): Promise<void> {
-  if (eventIds.length === 0) return;
-  await db
+): Promise<string[]> {
+  if (eventIds.length === 0) return [];
+  const rows = await db
     .updateTable("webhook_events")
     .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
     .where("event_id", "in", eventIds)
     .where("locked_by", "=", workerId)
+    .where("locked_until", ">", sql<Date>`now()`)
+    .returning("event_id")
     .execute();
+  return rows.map((r) => r.event_id);
 }
 
 export async function markEventsProcessed(
@@ -88,6 +95,8 @@ export async function markEventsProcessed(
     .set({ processed_at: sql`now()`, locked_until: null, locked_by: null, last_error: null })
     .where("event_id", "in", eventIds)
     .where("locked_by", "=", workerId)
+    // Only while the lease is ours: once it lapsed, another replica may be applying the same event.
+    .where("locked_until", ">", sql<Date>`now()`)
     .execute();
 }
 
@@ -108,6 +117,7 @@ export async function scheduleEventRetry(
     })
     .where("event_id", "=", eventId)
     .where("locked_by", "=", workerId)
+    .where("locked_until", ">", sql<Date>`now()`)
     .execute();
 }
 
@@ -122,6 +132,7 @@ export async function markEventFailed(
     .set({ failed_at: sql`now()`, locked_until: null, locked_by: null, last_error: error })
     .where("event_id", "=", eventId)
     .where("locked_by", "=", workerId)
+    .where("locked_until", ">", sql<Date>`now()`)
     .execute();
 }
 

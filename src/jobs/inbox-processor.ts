@@ -8,12 +8,12 @@ import {
   markEventFailed,
   markEventsProcessed,
   pruneWebhookEvents,
-  renewEventLeases,
   scheduleEventRetry,
 } from "../db/webhook-events.repository.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { PeekerError } from "../peeker/errors.js";
+import { type EventLeases, keepEventLeases } from "./event-leases.js";
 import { createWorkerLoop, type WorkerLoop } from "./worker-loop.js";
 
 /**
@@ -27,7 +27,8 @@ export interface InboxProcessorOptions {
   workerId: string;
   logger: Logger;
   metrics: Metrics;
-  handle: (event: ClaimedEvent) => Promise<unknown>;
+  /** `signal` aborts when this worker lost the event's lease: stop applying, someone else owns it now. */
+  handle: (event: ClaimedEvent, context: { signal: AbortSignal }) => Promise<unknown>;
   random?: Random;
   batchSize?: number;
   concurrency?: number;
@@ -49,30 +50,44 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
   const random = options.random ?? Math.random;
   let lastPrune = 0;
 
-  /** Handles one event; returns its id when it succeeded (marked processed with the rest of the batch). */
-  const finish = async (event: ClaimedEvent): Promise<string | undefined> => {
+  /**
+   * Handles one event; returns its id when it succeeded (marked processed with the rest of the batch). Never
+   * throws: one runner's failure must not end the batch (and with it the others' lease renewal).
+   */
+  const finish = async (event: ClaimedEvent, leases: EventLeases): Promise<string | undefined> => {
+    // A lease lost while the event waited its turn: not ours to apply any more.
+    if (!leases.owns(event.event_id)) return undefined;
     try {
-      await options.handle(event);
+      await options.handle(event, { signal: leases.signal(event.event_id) });
       return event.event_id;
     } catch (error) {
-      const message = describe(error);
-      if (event.attempts >= maxAttempts) {
-        await markEventFailed(db, workerId, event.event_id, message);
-        metrics.eventsProcessed.inc({ outcome: "failed" });
+      if (!leases.owns(event.event_id)) return undefined;
+      await recordFailure(event, describe(error)).catch((markError: unknown) =>
         logger.error(
-          { eventId: event.event_id, attempts: event.attempts, error: message },
-          "event failed for good",
-        );
-      } else {
-        const delayMs = backoffMs(event.attempts, random);
-        await scheduleEventRetry(db, workerId, event.event_id, delayMs, message);
-        metrics.eventsProcessed.inc({ outcome: "retried" });
-        logger.warn(
-          { eventId: event.event_id, attempts: event.attempts, delayMs, error: message },
-          "event retried",
-        );
-      }
+          { eventId: event.event_id, err: { message: (markError as Error)?.message } },
+          "could not record an event's failure; its lease runs out and it is tried again",
+        ),
+      );
       return undefined;
+    }
+  };
+
+  const recordFailure = async (event: ClaimedEvent, message: string) => {
+    if (event.attempts >= maxAttempts) {
+      await markEventFailed(db, workerId, event.event_id, message);
+      metrics.eventsProcessed.inc({ outcome: "failed" });
+      logger.error(
+        { eventId: event.event_id, attempts: event.attempts, error: message },
+        "event failed for good",
+      );
+    } else {
+      const delayMs = backoffMs(event.attempts, random);
+      await scheduleEventRetry(db, workerId, event.event_id, delayMs, message);
+      metrics.eventsProcessed.inc({ outcome: "retried" });
+      logger.warn(
+        { eventId: event.event_id, attempts: event.attempts, delayMs, error: message },
+        "event retried",
+      );
     }
   };
 
@@ -83,27 +98,27 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       const pruned = (await pruneWebhookEvents(db)) + (await pruneRuns(db));
       if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
     }
+    const claimedAt = Date.now();
     const batch = await claimDueEvents(db, workerId, batchSize, leaseSeconds);
     if (batch.length === 0) return false;
-    const renew = setInterval(
-      () => {
-        renewEventLeases(
-          db,
-          workerId,
-          batch.map((e) => e.event_id),
-          leaseSeconds,
-        ).catch(() => {});
-      },
-      (leaseSeconds * 1000) / 3,
-    );
+    const leases = keepEventLeases({
+      db,
+      workerId,
+      eventIds: batch.map((e) => e.event_id),
+      leaseSeconds,
+      logger,
+      metrics,
+      claimedAt,
+    });
     try {
-      const done = await runWithConcurrency(batch, concurrency, finish);
+      const done = await runWithConcurrency(batch, concurrency, (event) => finish(event, leases));
       // One statement for the whole batch: under a burst the processor's writes must not crowd out the intake's.
-      const processed = done.filter((id): id is string => id !== undefined);
+      // Only events whose lease is still ours (the statement checks it again in the database).
+      const processed = done.filter((id): id is string => id !== undefined && leases.owns(id));
       await markEventsProcessed(db, workerId, processed);
       metrics.eventsProcessed.inc({ outcome: "processed" }, processed.length);
     } finally {
-      clearInterval(renew);
+      leases.stop();
     }
     return batch.length === batchSize;
   };

@@ -1,4 +1,7 @@
+import type { Kysely } from "kysely";
 import { MINUTE } from "../clock.js";
+import { appendAudit } from "../db/audit-log.repository.js";
+import type { Database } from "../db/schema.js";
 
 /**
  * Who may claim and resolve (design §3 `SLACK_OPERATORS`, §7): a list of Slack user ids (U…/W…) and user-group
@@ -56,4 +59,30 @@ export function createOperatorCheck(options: OperatorCheckOptions): OperatorChec
     }
     return false;
   };
+}
+
+export interface OperatorGateDeps {
+  db: Kysely<Database>;
+  isOperator: OperatorCheck;
+}
+
+/**
+ * The gate of every write and every command that triggers work (design §7; issue #10 item 8): an operator
+ * passes (undefined); anyone else gets the refusal in words and a `permission.refused` audit row, and nothing
+ * runs. `attempted` names what was refused, in the words the person used (e.g. "/peeker reconcile").
+ */
+export async function refuseUnlessOperator(
+  deps: OperatorGateDeps,
+  input: { userId: string; attempted: string; resourceId?: string },
+): Promise<string | undefined> {
+  if (await deps.isOperator(input.userId)) return undefined;
+  await appendAudit(deps.db, [
+    {
+      actor: input.userId,
+      action: "permission.refused",
+      resourceId: input.resourceId ?? null,
+      details: { attempted: input.attempted },
+    },
+  ]);
+  return `Only Peeker operators (SLACK_OPERATORS) can use ${input.attempted}; nothing was done. Ask an operator, or to be added to SLACK_OPERATORS.`;
 }

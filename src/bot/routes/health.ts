@@ -4,6 +4,8 @@ import { sendJson } from "../http.js";
 export interface ReadinessCheck {
   /** Resolves true when the database answers and every migration is applied. */
   isReady(): Promise<boolean>;
+  /** True from SIGTERM on: the process is draining and must get no new work (src/bot/drain.ts). */
+  isDraining?(): boolean;
 }
 
 /** Liveness: the process is up and its event loop answers. No I/O. */
@@ -13,6 +15,10 @@ export async function healthz(_req: IncomingMessage, res: ServerResponse): Promi
 
 export function makeReadyz(check: ReadinessCheck) {
   return async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (check.isDraining?.()) {
+      sendJson(res, 503, { error: "shutting down: finishing the work in flight" });
+      return;
+    }
     let ready = false;
     try {
       ready = await check.isReady();

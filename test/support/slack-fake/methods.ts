@@ -93,6 +93,32 @@ function page(items: Args[], args: Args): Args {
   };
 }
 
+/**
+ * conversations.history's pages, newest first, as Slack pages them: `limit` (default 100, at most 999) messages a
+ * page, and a cursor that names the last message handed out, so messages posted while a caller pages (they are
+ * newer) neither shift nor repeat the older pages.
+ */
+function historyPage(newestFirst: Args[], args: Args): Args {
+  const limit = Math.min(Math.max(int(args.limit, 100), 1), 999);
+  const cursor = str(args.cursor);
+  const before = cursor
+    ? Buffer.from(cursor, "base64")
+        .toString("utf8")
+        .replace(/^before:/, "")
+    : undefined;
+  const rest = before === undefined ? newestFirst : newestFirst.filter((m) => Number(m.ts) < Number(before));
+  const slice = rest.slice(0, limit);
+  const hasMore = rest.length > limit;
+  const last = slice[slice.length - 1]?.ts;
+  return {
+    messages: slice,
+    has_more: hasMore,
+    response_metadata: {
+      next_cursor: hasMore && last ? Buffer.from(`before:${String(last)}`).toString("base64") : "",
+    },
+  };
+}
+
 const postMessage: Handler = (ctx, args) => {
   const channel = str(args.channel);
   const bad = checkChannel(ctx, channel);
@@ -185,7 +211,7 @@ const history: Handler = (ctx, args) => {
     .filter((m) => inWindow(m.ts, args))
     .sort((a, b) => Number(b.ts) - Number(a.ts))
     .map((m) => present(m, ctx.state, withMetadata));
-  return { ok: true, ...page(topLevel, args) };
+  return { ok: true, ...historyPage(topLevel, args) };
 };
 
 const replies: Handler = (ctx, args) => {

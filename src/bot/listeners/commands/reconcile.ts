@@ -1,6 +1,7 @@
 import { lastRun } from "../../../db/runs.repository.js";
 import { RECONCILE_JOB } from "../../../jobs/reconcile.js";
 import { manualSlot } from "../../../jobs/slots.js";
+import { refuseUnlessOperator } from "../../../pending/permissions.js";
 import { clip } from "../../views/format.js";
 import { describeReconcileCounts } from "../../views/reconcile-summary.js";
 import type { Subcommand } from "./types.js";
@@ -12,7 +13,12 @@ import type { Subcommand } from "./types.js";
 export const reconcileSubcommand: Subcommand = {
   usage: "reconcile",
   summary: "check Peeker now for anything webhooks missed",
-  async run(_args, _invocation, deps) {
+  async run(_args, invocation, deps) {
+    const refusal = await refuseUnlessOperator(deps, {
+      userId: invocation.userId,
+      attempted: "`/peeker reconcile`",
+    });
+    if (refusal) return { text: refusal };
     const slot = manualSlot(deps.clock.now());
     let outcome: Awaited<ReturnType<typeof deps.runReconcile>>;
     try {

@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { appendAudit } from "../../../db/audit-log.repository.js";
 import { retryFailedEvent } from "../../../db/webhook-events.repository.js";
+import { refuseUnlessOperator } from "../../../pending/permissions.js";
 import { ACTION_IDS } from "../../action-ids.js";
 import type { ListenerDeps } from "../deps.js";
 
@@ -19,6 +20,17 @@ export function registerStatusRetryAction(app: App, deps: ListenerDeps): void {
           replace_original: false,
           text: "That is not an event id.",
         });
+        return;
+      }
+      const refusal = await refuseUnlessOperator(deps, {
+        userId: body.user.id,
+        attempted: "*Retry* on a failed event",
+        resourceId: eventId,
+      });
+      if (refusal) {
+        await respond({ response_type: "ephemeral", replace_original: false, text: refusal }).catch(
+          (error: Error) => deps.logger.warn({ err: { message: error.message } }, "could not answer a retry"),
+        );
         return;
       }
       const retried = await retryFailedEvent(deps.db, eventId);
