@@ -111,7 +111,19 @@ export async function spawnBot(
   };
 }
 
-/** A complete, valid environment for the bot; tests override what they need. */
+/**
+ * Settings for a bot that answers people quickly (a modal submit or `/peeker` command acks "Working…" after 0.5
+ * s, a Peeker call a person waits for gives up after 1.5 s): for the tests of the "Working…" and
+ * interactive-timeout paths, whose Peeker is made slower than these on purpose, so the path taken does not
+ * depend on how loaded the machine is.
+ */
+export const QUICK_ANSWERS = { SLACK_ANSWER_WINDOW_MS: "500", PEEKER_INTERACTIVE_DEADLINE_MS: "1500" };
+
+/**
+ * A complete, valid environment for the bot; tests override what they need. People are patient here (a 20 s
+ * answer window and interactive deadline instead of 2.2 s and 2.5 s): on a loaded machine a submit must not take
+ * the "Working…" path, or a Peeker read time out, by accident. Tests of those paths use `QUICK_ANSWERS`.
+ */
 export function botEnv(
   overrides: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
@@ -125,6 +137,8 @@ export function botEnv(
     PEEKER_WEBHOOK_SECRET: "whsec_canary_webhook_secret",
     RECONCILE_CRON: "off",
     DIGEST_CRON: "off",
+    SLACK_ANSWER_WINDOW_MS: "20000",
+    PEEKER_INTERACTIVE_DEADLINE_MS: "20000",
     ...overrides,
   };
 }
