@@ -6,6 +6,8 @@ export default defineConfig({
     exclude: ["dist/**", "node_modules/**"],
     // One database server for the whole run (embedded, or TEST_DATABASE_URL); each file clones a template.
     globalSetup: ["test/support/global-setup.ts"],
+    // A failed test prints its bots' log files (names and last lines): test/support/failure-logs.ts.
+    setupFiles: ["test/support/failure-logs.ts"],
     // Files that do not share state run in parallel; 2 cores here, so 2 workers.
     fileParallelism: true,
     maxWorkers: 2,

@@ -10,6 +10,16 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 /** Every bot process started by the suite logs here; a test greps these files for secrets. */
 export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs", process.env.PEEKER_TEST_RUN ?? "adhoc");
 
+/** Left in LOG_DIR by a failed test (test/support/failure-logs.ts): the global teardown then keeps the logs. */
+export const FAILED_MARKER = "FAILED";
+
+const spawned: BotProcess[] = [];
+
+/** Every bot this test file started (a worker runs one file at a time, with its own modules). */
+export function spawnedBots(): readonly BotProcess[] {
+  return spawned;
+}
+
 export interface BotProcess {
   readonly child: ChildProcess;
   /** Known once the bot logged "bot started" (it binds PORT=0, so parallel test files never collide). */
@@ -65,7 +75,7 @@ export async function spawnBot(
   child.stderr?.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   exited.then(() => log.end());
-  return {
+  const bot: BotProcess = {
     child,
     get port() {
       return boundPort;
@@ -109,6 +119,8 @@ export async function spawnBot(
       if (child.pid) process.kill(-child.pid, signal);
     },
   };
+  spawned.push(bot);
+  return bot;
 }
 
 /**
