@@ -7,7 +7,7 @@
 // failed in. A flake is a real finding: tests wait for facts, never for a fixed time (docs/architecture.md, Tests).
 // Exit code 1 when any run failed.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 
@@ -24,6 +24,9 @@ const keep = flag("--keep");
 
 const repo = path.resolve(import.meta.dirname, "..");
 const work = mkdtempSync(path.join(tmpdir(), "peeker-stress-"));
+// mkdtemp makes it private (0700); run as root, the embedded PostgreSQL runs as the `postgres` user, which must
+// reach the clone's node_modules binaries through it.
+chmodSync(work, 0o755);
 const clone = path.join(work, "repo");
 
 function run(command, argv, cwd) {
