@@ -85,7 +85,9 @@ export async function spawnBot(
     },
     logFile,
     output: () => output,
-    async waitReady(timeoutMs = 30_000) {
+    // A ceiling, not an expected duration: a bot starting under `npm run test:stress` load (tsx compiling the
+    // whole of src/ on busy cores) can take well over 30 s.
+    async waitReady(timeoutMs = 90_000) {
       const started = Date.now();
       while (Date.now() - started < timeoutMs) {
         if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}:\n${output}`);
