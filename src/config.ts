@@ -18,6 +18,12 @@ export interface Config {
     /** Slack user ids (U…/W…) and user-group ids (S…); empty = everyone may claim and resolve. */
     readonly operators: readonly string[];
     readonly apiUrl: string;
+    /**
+     * How long a modal submit or a slash command waits for its outcome before acking "Working…" and answering
+     * later, ms (default 2200). Slack gives up on an ack after 3 s, so production keeps it under that; tests raise
+     * it so a loaded machine never takes the "Working…" path by accident.
+     */
+    readonly answerWindowMs: number;
   };
   readonly peeker: {
     readonly apiKey: string;
@@ -33,6 +39,8 @@ export interface Config {
      * only when Peeker raised your key's limit.
      */
     readonly requestsPerMinute: number;
+    /** Overall deadline of a Peeker call a person waits for (no retry), ms (default 2500, design §5). */
+    readonly interactiveDeadlineMs: number;
   };
   /** Unset = embedded PostgreSQL under `dataDir/postgres`. */
   readonly databaseUrl: string | undefined;
@@ -145,6 +153,7 @@ export function loadConfig(env: Env): Config {
     );
   }
   const slackApiUrl = ensureTrailingSlash(url("SLACK_API_URL", "https://slack.com/api/"));
+  const answerWindowMs = integer("SLACK_ANSWER_WINDOW_MS", 2200, 100, 60_000);
 
   const apiKey = required("PEEKER_API_KEY", "pk_test_…");
   matching(
@@ -160,6 +169,7 @@ export function loadConfig(env: Env): Config {
   matching("PEEKER_SEQUENCER_LOGIN_EMAIL", sequencerLoginEmail, /^[^\s@]+@[^\s@]+$/, "an email address");
   const sequencerLoginPassword = read("PEEKER_SEQUENCER_LOGIN_PASSWORD");
   const requestsPerMinute = integer("PEEKER_REQUESTS_PER_MINUTE", 480, 1, 1_000_000);
+  const interactiveDeadlineMs = integer("PEEKER_INTERACTIVE_DEADLINE_MS", 2500, 100, 60_000);
 
   const databaseUrl = read("DATABASE_URL");
   matching(
@@ -196,6 +206,7 @@ export function loadConfig(env: Env): Config {
       channelId,
       operators,
       apiUrl: slackApiUrl,
+      answerWindowMs,
     },
     peeker: {
       apiKey,
@@ -206,6 +217,7 @@ export function loadConfig(env: Env): Config {
       sequencerLoginEmail,
       sequencerLoginPassword,
       requestsPerMinute,
+      interactiveDeadlineMs,
     },
     databaseUrl,
     port,

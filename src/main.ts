@@ -303,6 +303,7 @@ function buildCore(config: Config, deps: CoreDeps) {
     logger: logger.child({ component: "peeker" }),
     clock,
     budget: { limit: config.peeker.requestsPerMinute },
+    interactiveDeadlineMs: config.peeker.interactiveDeadlineMs,
     ...(deps.onPeekerCall ? { onCall: deps.onPeekerCall } : {}),
   });
   const publisher = createCardPublisher(config.slack.channelId);

@@ -52,6 +52,24 @@ describe("loadConfig", () => {
     expect(config.dataDir).toBe("./.data");
     expect(config.databaseUrl).toBeUndefined();
     expect(config.peeker.sandbox).toBe(true);
+    expect(config.peeker.interactiveDeadlineMs).toBe(2500);
+    expect(config.slack.answerWindowMs).toBe(2200);
+  });
+
+  it("reads the interactive deadline and the answer window, refusing what is not a whole number of ms in range", () => {
+    const config = loadConfig({
+      ...valid,
+      PEEKER_INTERACTIVE_DEADLINE_MS: "20000",
+      SLACK_ANSWER_WINDOW_MS: "25000",
+    });
+    expect(config.peeker.interactiveDeadlineMs).toBe(20_000);
+    expect(config.slack.answerWindowMs).toBe(25_000);
+    expect(
+      problemsOf({ ...valid, PEEKER_INTERACTIVE_DEADLINE_MS: "2.5s", SLACK_ANSWER_WINDOW_MS: "0" }),
+    ).toEqual([
+      'SLACK_ANSWER_WINDOW_MS must be a whole number from 100 to 60000 (got "0").',
+      'PEEKER_INTERACTIVE_DEADLINE_MS must be a whole number from 100 to 60000 (got "2.5s").',
+    ]);
   });
 
   it("returns a frozen object", () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type AuthorizeResult } from "@slack/bolt";
+import { App, type AuthorizeResult, HTTPReceiver } from "@slack/bolt";
 import { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -67,23 +67,28 @@ export function createSlackApp({ config, logger, routes }: SlackAppOptions): App
     authorize,
     logger: boltLogger(logger),
     clientOptions: { slackApiUrl: config.slack.apiUrl, ...INTERACTIVE_CLIENT_OPTIONS },
-    customRoutes,
   };
   if (config.slack.appToken) {
     // Socket Mode: Slack traffic over a WebSocket; custom routes listen on installerOptions.port (design §10).
     return new App({
       ...common,
+      customRoutes,
       socketMode: true,
       appToken: config.slack.appToken,
       installerOptions: { port: config.port },
     });
   }
-  return new App({
-    ...common,
+  const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? "",
     port: config.port,
+    customRoutes,
     processBeforeResponse: false,
+    logger: common.logger,
+    // Bolt answers a request nobody acked within 3 s by itself (an empty 404). Submits and commands ack within
+    // SLACK_ANSWER_WINDOW_MS, which tests raise past 3 s: Bolt's own timer must not cut in before it.
+    unhandledRequestTimeoutMillis: Math.max(3001, config.slack.answerWindowMs + 1000),
   });
+  return new App({ ...common, receiver });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BotProcess } from "../support/bot-process.js";
-import { CHANNEL, WEBHOOK_SECRET, waitFor } from "../support/e2e.js";
+import { CHANNEL, WEBHOOK_SECRET, waitFor, waitForIdle } from "../support/e2e.js";
 import { useEmbeddedBots } from "../support/embedded-bots.js";
 import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
 
@@ -37,7 +37,8 @@ describe("crash recovery", () => {
       return keys.map((k) => all.filter((a) => a === k).length);
     };
     await waitFor(() => counts().every((n) => n >= 1), { timeoutMs: 60_000, what: "all 20 cards" });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Every delivery processed and the outbox drained: no later duplicate can come any more.
+    await waitForIdle({ dataDir: embedded.dataDir });
     expect(counts()).toEqual(Array(20).fill(1));
   };
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { CHANNEL, type Stack, startStack, waitFor, waitForIdle } from "../support/e2e.js";
 import { buildEvent } from "../support/webhook-sender.js";
 
 /** Design §3 "Webhook answers": every row, and nothing stored or posted for a rejected delivery. */
@@ -54,7 +54,8 @@ describe("POST /peeker/webhooks answers", () => {
     expect(JSON.parse(answer.body)).toEqual({ error: expect.any(String) });
     expect(answer.body).not.toContain("whsec_");
     expect(await stored(event.id)).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing stored, and every stored event processed and posted: no card for it can come any more.
+    await waitForIdle(stack.database.handle.db);
     expect(
       stack.slack
         .channelMessages(CHANNEL)

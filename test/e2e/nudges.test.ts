@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
 import { seedOpenActions } from "../support/visibility.js";
+import { busyCounts } from "../support/wait.js";
 
 const HOUR = 60 * 60_000;
 
@@ -24,7 +25,28 @@ describe("SLA nudges", () => {
   });
 
   const replies = (ts: string) => stack.slack.threadReplies(CHANNEL, ts);
-  const settle = () => new Promise((r) => setTimeout(r, 3500));
+  /**
+   * Brings the nudges to a point after which a duplicate could no longer appear by itself: two nudge scans that
+   * started after now have finished (each saw what was already nudged) and no thread line is waiting in the
+   * outbox. A later scan sees the same rows these two saw.
+   */
+  const settle = async () => {
+    const { db } = stack.database.handle;
+    const after = new Date();
+    await waitFor(
+      async () => {
+        const scans = await db
+          .selectFrom("runs")
+          .select("slot")
+          .where("job", "=", "nudge")
+          .where("started_at", ">", after)
+          .where("outcome", "!=", "running")
+          .execute();
+        return scans.length >= 2 && (await busyCounts(db)).lines === 0;
+      },
+      { what: "two finished nudge scans and an empty thread outbox" },
+    );
+  };
 
   it("nudges a breached unclaimed action once per period, mentioning the operators' user groups, quietly", {
     timeout: 40_000,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_IDS, BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../src/bot/action-ids.js";
-import { buttonTexts, CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { buttonTexts, CHANNEL, type Stack, startStack, waitFor, waitForIdle } from "../support/e2e.js";
 import {
   auditRows,
   cardShowing,
@@ -223,7 +223,8 @@ describe("send nameservers", () => {
     expect([viewText(a.json), viewText(b.json)].filter((t) => t.includes("Message sent"))).toHaveLength(1);
     await cardShowing(stack, key, "Customer notified");
     await waitFor(() => threadTexts(stack, card).some((l) => l.includes(unique)), { what: "the message" });
-    await new Promise((r) => setTimeout(r, 500));
+    // The thread outbox drained: no second copy of the message can be posted any more.
+    await waitForIdle(stack.database.handle.db);
     expect(threadTexts(stack, card).filter((l) => l.includes(unique))).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_ACTION_IDS, ALL_VIEW_CALLBACK_IDS } from "../../src/bot/action-ids.js";
-import { CHANNEL, type Stack, startStack } from "../support/e2e.js";
+import { ALL_ACTION_IDS, ALL_VIEW_CALLBACK_IDS, VIEW_CALLBACK_IDS } from "../../src/bot/action-ids.js";
+import { CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
 import { eventsUrl, OPERATOR, openCard, signingSecret } from "../support/interactions.js";
 import {
   buildBlockActions,
@@ -37,6 +37,7 @@ describe("action-id registry", () => {
       const answer = await send();
       return { status: answer.status, ms: Date.now() - started };
     };
+    const triggers: string[] = [];
     const actions = await Promise.all(
       ALL_ACTION_IDS.map(async (actionId) => ({
         id: actionId,
@@ -49,7 +50,7 @@ describe("action-id registry", () => {
                 value: row.id,
                 userId: OPERATOR,
                 channelId: CHANNEL,
-                triggerId: nextTriggerId(),
+                triggerId: triggers[triggers.push(nextTriggerId()) - 1]!,
               }),
             ),
             signingSecret(stack),
@@ -79,8 +80,17 @@ describe("action-id registry", () => {
       expect(answer.status, `${answer.id} answered ${answer.status}`).toBe(200);
       expect(answer.ms, `${answer.id} took ${answer.ms} ms`).toBeLessThan(2900);
     }
-    // Let the handlers finish what they started (ephemerals, modals), then look for placeholders.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The handlers' slowest work is a modal: opened on a trigger (loading view), then replaced once Peeker
+    // answered. Wait until every modal these presses opened has left its loading view, then look for
+    // placeholders.
+    await waitFor(
+      () =>
+        stack.slack
+          .views()
+          .filter((v) => v.triggerId !== undefined && triggers.includes(v.triggerId))
+          .every((v) => v.view.callback_id !== VIEW_CALLBACK_IDS.loading),
+      { what: "every modal opened by the presses to leave its loading view" },
+    );
     const everything = JSON.stringify([
       stack.slack.ephemerals(),
       stack.slack.views(),

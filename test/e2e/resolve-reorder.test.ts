@@ -12,7 +12,7 @@ import { PeekerClient } from "../../src/peeker/client.js";
 import { applySnapshot } from "../../src/pending/apply-snapshot.js";
 import { completeQueuedReorders, followAllCorrectedOrders } from "../../src/pending/queued-reorders.js";
 import { rereadOrder } from "../../src/pending/reread.js";
-import { buttonTexts, CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { buttonTexts, CHANNEL, type Stack, startStack, waitFor, waitForIdle } from "../support/e2e.js";
 import {
   auditRows,
   cardShowing,
@@ -259,7 +259,8 @@ describe("fix picture & reorder", () => {
       buildEvent({ type: "order.cancelled", data: { id: order.id, status: "cancelled" } }),
     );
     await waitFor(() => placedFor(domain).length > 0, { what: "the corrected order" });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Both deliveries processed (the placing happens while an event is processed): no second POST can follow.
+    await waitForIdle(stack.database.handle.db);
     const placed = placedFor(domain);
     expect(placed.map((r) => r.body)).toEqual([expectedBody(order.user_id, domain)]);
     // Exactly one POST /orders after the cancellation, however many deliveries.

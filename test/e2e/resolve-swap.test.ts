@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_IDS, BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../src/bot/action-ids.js";
+import { QUICK_ANSWERS } from "../support/bot-process.js";
 import { buttonTexts, type Stack, startStack, waitFor } from "../support/e2e.js";
 import {
   auditRows,
@@ -345,20 +346,28 @@ describe("swap domain", () => {
     expect(stack.sim.control.requests({ method: "GET", route: "/swaps" }).length).toBeGreaterThan(0);
     expect((await rowByKey(stack, second.key))?.state).toBe("open");
 
-    // Slow: past Slack's 3 s the modal shows "Working…", then the outcome. The swap Peeker created late is
-    // found by looking it up, never by a second POST.
+    // Slow: past the answer window the modal shows "Working…", then the outcome. The swap Peeker created late
+    // (after the interactive deadline) is found by looking it up, never by a second POST. Submitted to a bot with
+    // quick answers (0.5 s window, 1.5 s deadline) so that Peeker's 2 s are past both on any machine (and within
+    // the default 2.5 s deadline, so a deadline not read from PEEKER_INTERACTIVE_DEADLINE_MS shows here).
+    await stack.startBot(QUICK_ANSWERS, "resolve-swap-quick");
+    const quick = stack.bots.length - 1;
     const third = await swapCard();
     form = await openSwapForm(third.row.id);
-    stack.sim.control.injectFault({ route: "POST /swaps", fault: { kind: "latency", ms: 3200 } });
+    stack.sim.control.injectFault({ route: "POST /swaps", fault: { kind: "latency", ms: 2000 } });
     before = form.history.length;
-    answer = await submit(stack, { view: form, values: values(`slow-${seq}.com`) });
+    answer = await submit(stack, { view: form, values: values(`slow-${seq}.com`), bot: quick });
     expect(viewText(answer.json)).toContain("Working");
     const settled = await finalText(answer, form, before);
     expect(settled).toContain("requested");
     expect(settled).toMatch(/Peeker request req_/);
     expect(swapPosts(third.domain.id)).toHaveLength(1);
+    const lookups = stack.sim.control
+      .requests({ method: "GET", route: "/swaps" })
+      .filter((r) => r.query.domain_id === third.domain.id);
+    expect(lookups.length).toBeGreaterThan(0);
     expect((await rowByKey(stack, third.key))?.state).toBe("resolving");
-  });
+  }, 60_000);
 
   it("explains an expired trigger ephemerally", async () => {
     const { row } = await swapCard();

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHANNEL, WEBHOOK_SECRET, waitFor } from "../support/e2e.js";
+import { CHANNEL, WEBHOOK_SECRET, waitFor, waitForIdle } from "../support/e2e.js";
 import { useEmbeddedBots } from "../support/embedded-bots.js";
 import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
 
@@ -65,7 +65,8 @@ describe("SIGTERM during a burst", () => {
       timeoutMs: 60_000,
       what: "a card for every accepted delivery",
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Every accepted delivery processed and the outbox drained: no later duplicate can come any more.
+    await waitForIdle({ dataDir: embedded.dataDir });
     expect(counts().every((n) => n === 1)).toBe(true);
   });
 });

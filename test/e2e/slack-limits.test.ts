@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { CHANNEL, type Stack, startStack, waitFor, waitForIdle } from "../support/e2e.js";
 import { buildEvent, WebhookSender } from "../support/webhook-sender.js";
 
 /** Slack rate-limited or down: nothing lost, nothing twice, no call to a channel before its Retry-After. */
@@ -68,7 +68,8 @@ describe("Slack limits and outages", () => {
     await Promise.all(actions.map((a, i) => (i % 2 === 0 ? stack.sender : toSecond).send(a.event)));
     const keys = actions.map((a) => a.key);
     await waitFor(() => cardCounts(keys).size === 20, { timeoutMs: 90_000, what: "20 cards" });
-    await new Promise((r) => setTimeout(r, 2000));
+    // Inbox processed, outbox drained, no lease held: no card can be posted twice any more.
+    await waitForIdle(stack.database.handle.db);
     expect([...cardCounts(keys).values()].every((n) => n === 1)).toBe(true);
     const limited = assertRetryAfterHonoured();
     // The sender slows to Slack's pace after the first 429 instead of hammering the channel.
@@ -82,7 +83,8 @@ describe("Slack limits and outages", () => {
     for (const a of actions) expect((await stack.sender.send(a.event)).status).toBe(200);
     const keys = actions.map((a) => a.key);
     await waitFor(() => cardCounts(keys).size === 5, { timeoutMs: 80_000, what: "5 cards after the outage" });
-    await new Promise((r) => setTimeout(r, 2000));
+    // Inbox processed, outbox drained, no lease held: no card can be posted twice any more.
+    await waitForIdle(stack.database.handle.db);
     expect([...cardCounts(keys).values()]).toEqual([1, 1, 1, 1, 1]);
     const failed = stack.slack
       .calls("chat.postMessage")
@@ -97,7 +99,7 @@ describe("Slack limits and outages", () => {
     await waitFor(() => stack.slack.calls("conversations.history").length > 0, {
       what: "the metadata lookup",
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForIdle(stack.database.handle.db);
     expect(cardCounts([action!.key]).get(action!.key)).toBe(1);
   });
 });

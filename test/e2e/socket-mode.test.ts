@@ -18,7 +18,12 @@ describe("Socket Mode", () => {
   beforeAll(async () => {
     stack = await startStack({ name: "socket-mode" });
     stack.slack.enableSocketMode();
-    bot = await stack.startBot({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: "" }, "socket-mode-bot");
+    // One socket bot for both paths: a 4 s answer window (inline answers have room on a loaded machine) and a
+    // Peeker slower than that (8 s) for the "Working on it…" path.
+    bot = await stack.startBot(
+      { SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: "", SLACK_ANSWER_WINDOW_MS: "4000" },
+      "socket-mode-bot",
+    );
     await stack.slack.waitForSocket();
   });
   afterAll(async () => {
@@ -35,9 +40,16 @@ describe("Socket Mode", () => {
 
   it("acks a slash command sent over the socket with its answer", async () => {
     const { order } = stack.sim.control.seedOrder({ domains: ["socket-mode.com"] });
-    const ack = await stack.slack.sendEnvelope("slash_commands", {
-      ...buildSlashCommand({ text: `order ${order.id}`, response_url: stack.slack.responseUrl("socket-1") }),
-    });
+    const ack = await stack.slack.sendEnvelope(
+      "slash_commands",
+      {
+        ...buildSlashCommand({
+          text: `order ${order.id}`,
+          response_url: stack.slack.responseUrl("socket-1"),
+        }),
+      },
+      20_000,
+    );
     const payload = ack.payload as { text?: string; blocks?: unknown[]; response_type?: string };
     expect(payload.response_type).toBe("ephemeral");
     expect(allText(payload)).toContain(order.id);
@@ -47,11 +59,15 @@ describe("Socket Mode", () => {
     stack.sim.control.injectFault({
       route: "GET /me",
       times: "always",
-      fault: { kind: "latency", ms: 3000 },
+      fault: { kind: "latency", ms: 8000 },
     });
-    const ack = await stack.slack.sendEnvelope("slash_commands", {
-      ...buildSlashCommand({ text: "status", response_url: stack.slack.responseUrl("socket-2") }),
-    });
+    const ack = await stack.slack.sendEnvelope(
+      "slash_commands",
+      {
+        ...buildSlashCommand({ text: "status", response_url: stack.slack.responseUrl("socket-2") }),
+      },
+      20_000,
+    );
     expect((ack.payload as { text?: string }).text).toBe("Working on it…");
     expect(allText(await hookAnswer(stack.slack, "socket-2"))).toContain("Peeker: answering");
     stack.sim.control.clearFaults();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buttonTexts, CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { buttonTexts, CHANNEL, type Stack, startStack, waitFor, waitForIdle } from "../support/e2e.js";
 import { buildEvent } from "../support/webhook-sender.js";
 
 describe("webhook to card", () => {
@@ -147,7 +147,8 @@ describe("webhook to card", () => {
 
     const keys = [order.id, other.order.id].map((id) => `profile_picture_not_accessible:${id}`);
     await waitFor(() => keys.every((k) => cardFor(k)), { what: "both cards" });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Every delivery processed and the outbox drained: no later duplicate can come any more.
+    await waitForIdle(stack.database.handle.db);
     for (const key of keys)
       expect(cards().filter((m) => m.metadata?.event_payload.card_key === key)).toHaveLength(1);
     const events = await stack.database.handle.db

@@ -9,6 +9,7 @@ import {
   SSRF_CORPUS,
   startPictureHost,
 } from "../support/picture-host.js";
+import { waitFor } from "../support/wait.js";
 
 /** The SSRF-safe picture check (design §7) with an injected resolver and dial: no real DNS, no internet. */
 describe("picture URL check", () => {
@@ -140,9 +141,13 @@ describe("picture URL check", () => {
     try {
       const result = await rebinding(`https://rebind.pics.test:${port}/x.png`);
       expect(result.ok).toBe(false);
-      // Give a stray connection time to land before counting.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(loopbackConnections).toBe(0);
+      // A stray connection would have been dialled before the check answered, so it is queued ahead of a
+      // sentinel connection of ours: once the listener accepted the sentinel, it accepted any stray too.
+      const sentinel = connect(port, "127.0.0.1");
+      sentinel.on("error", () => {});
+      await waitFor(() => loopbackConnections >= 1, { what: "the sentinel connection" });
+      sentinel.destroy();
+      expect(loopbackConnections).toBe(1);
       expect(lookups).toBe(1);
     } finally {
       await new Promise<void>((resolve) => listener.close(() => resolve()));

@@ -172,7 +172,8 @@ describe("a 429 answer", () => {
 
 describe("interactive calls", () => {
   it("fail with a timeout at the 2.5 s deadline and are not retried", async () => {
-    const client = makeClient();
+    const attempts: PeekerCallInfo[] = [];
+    const client = makeClient({ onCall: (info) => attempts.push(info) });
     const { order } = sim.control.seedOrder({ domains: ["acme-mail.com"] });
     sim.control.injectFault({
       route: "GET /orders/{id}",
@@ -186,8 +187,10 @@ describe("interactive calls", () => {
     expect(error).toBeInstanceOf(PeekerError);
     expect(error).toMatchObject({ code: "timeout" });
     expect(elapsed).toBeGreaterThanOrEqual(2_400);
-    expect(elapsed).toBeLessThan(2_950);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // No upper bound on a loaded machine: a "timeout" already shows the call did not wait for the 3 s answer
+    // (a background call would have had it within its 10 s). One attempt, by the client's own count (each attempt
+    // is reported before the call settles), so no retry can still be on its way.
+    expect(attempts).toHaveLength(1);
     expect(sim.control.requests({ route: "/orders/{id}" })).toHaveLength(1);
     sim.control.clearFaults();
   });

@@ -12,6 +12,7 @@ import type { CreateOrderBody } from "../../src/peeker/types.js";
 import { type PeekerSim, startPeekerSim } from "../support/peeker-sim/server.js";
 import { SIM_KEYS } from "../support/peeker-sim/state.js";
 import { buildCustomOrderBody } from "../support/peeker-sim/testing.js";
+import { waitFor } from "../support/wait.js";
 
 let sim: PeekerSim;
 const agent = new Agent();
@@ -357,7 +358,10 @@ describe("retries", () => {
     sim.control.injectFault({ route: "POST /swaps", fault: { kind: "latency", ms: 600 } });
     const timeout = await rejection(client.createSwap(swap));
     expect(timeout.code).toBe("timeout");
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Peeker creates the timed-out swap once its latency is over: wait for that fact, not for a time.
+    await waitFor(() => [...sim.control.state.swaps.values()].some((s) => s.domain_id === swap.domain_id), {
+      what: "the simulator to create the timed-out swap",
+    });
     expect(sim.control.requests({ route: "/swaps", method: "POST" })).toHaveLength(3);
     // The timed-out swap was created anyway; the caller finds it by domain instead of re-posting.
     expect(await client.listSwaps({ domain_id: swap.domain_id }).toArray()).toHaveLength(1);

@@ -10,6 +10,16 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 /** Every bot process started by the suite logs here; a test greps these files for secrets. */
 export const LOG_DIR = path.join(tmpdir(), "peeker-test-logs", process.env.PEEKER_TEST_RUN ?? "adhoc");
 
+/** Left in LOG_DIR by a failed test (test/support/failure-logs.ts): the global teardown then keeps the logs. */
+export const FAILED_MARKER = "FAILED";
+
+const spawned: BotProcess[] = [];
+
+/** Every bot this test file started (a worker runs one file at a time, with its own modules). */
+export function spawnedBots(): readonly BotProcess[] {
+  return spawned;
+}
+
 export interface BotProcess {
   readonly child: ChildProcess;
   /** Known once the bot logged "bot started" (it binds PORT=0, so parallel test files never collide). */
@@ -65,7 +75,7 @@ export async function spawnBot(
   child.stderr?.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   exited.then(() => log.end());
-  return {
+  const bot: BotProcess = {
     child,
     get port() {
       return boundPort;
@@ -75,7 +85,9 @@ export async function spawnBot(
     },
     logFile,
     output: () => output,
-    async waitReady(timeoutMs = 30_000) {
+    // A ceiling, not an expected duration: a bot starting under `npm run test:stress` load (tsx compiling the
+    // whole of src/ on busy cores) can take well over 30 s.
+    async waitReady(timeoutMs = 90_000) {
       const started = Date.now();
       while (Date.now() - started < timeoutMs) {
         if (child.exitCode !== null) throw new Error(`bot exited with ${child.exitCode}:\n${output}`);
@@ -109,9 +121,23 @@ export async function spawnBot(
       if (child.pid) process.kill(-child.pid, signal);
     },
   };
+  spawned.push(bot);
+  return bot;
 }
 
-/** A complete, valid environment for the bot; tests override what they need. */
+/**
+ * Settings for a bot that answers people quickly (a modal submit or `/peeker` command acks "Working…" after 0.5
+ * s, a Peeker call a person waits for gives up after 1.5 s): for the tests of the "Working…" and
+ * interactive-timeout paths, whose Peeker is made slower than these on purpose, so the path taken does not
+ * depend on how loaded the machine is.
+ */
+export const QUICK_ANSWERS = { SLACK_ANSWER_WINDOW_MS: "500", PEEKER_INTERACTIVE_DEADLINE_MS: "1500" };
+
+/**
+ * A complete, valid environment for the bot; tests override what they need. People are patient here (a 20 s
+ * answer window and interactive deadline instead of 2.2 s and 2.5 s): on a loaded machine a submit must not take
+ * the "Working…" path, or a Peeker read time out, by accident. Tests of those paths use `QUICK_ANSWERS`.
+ */
 export function botEnv(
   overrides: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
@@ -125,6 +151,8 @@ export function botEnv(
     PEEKER_WEBHOOK_SECRET: "whsec_canary_webhook_secret",
     RECONCILE_CRON: "off",
     DIGEST_CRON: "off",
+    SLACK_ANSWER_WINDOW_MS: "20000",
+    PEEKER_INTERACTIVE_DEADLINE_MS: "20000",
     ...overrides,
   };
 }

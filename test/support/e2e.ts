@@ -7,6 +7,8 @@ import { SIM_KEYS } from "./peeker-sim/state.js";
 import { type SlackFake, startSlackFake } from "./slack-fake/index.js";
 import { WebhookSender } from "./webhook-sender.js";
 
+export { waitFor, waitForIdle } from "./wait.js";
+
 /**
  * The end-to-end stack: real bot processes, the Peeker simulator, the Slack fake and a database of the test
  * file's own, all on loopback. Every secret given to the bots is a canary that `stop()` looks for in their logs.
@@ -99,20 +101,6 @@ export function assertNoSecretsLogged(bots: BotProcess[], env: Record<string, st
     const log = readFileSync(bot.logFile, "utf8");
     for (const secret of secrets)
       expect(log.includes(secret), `${bot.logFile} contains a secret`).toBe(false);
-  }
-}
-
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  { timeoutMs = 15_000, intervalMs = 50, what = "condition" } = {},
-): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

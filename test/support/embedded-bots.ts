@@ -21,7 +21,7 @@ export function useEmbeddedBots(name: string, env: Record<string, string> = {}) 
         { name: botName, detached: true },
       );
       state.bots.push(bot);
-      await bot.waitReady(30_000);
+      await bot.waitReady();
       return bot;
     },
   };

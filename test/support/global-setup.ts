@@ -7,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrate } from "../../src/db/migrate.js";
 import { silentLogger } from "../../src/logger.js";
+import { FAILED_MARKER } from "./bot-process.js";
 import { CANARY_SECRETS } from "./canaries.js";
 
 /**
@@ -78,6 +79,11 @@ function assertNoCanaryInLogs(logDir: string): void {
     // vitest reports an error thrown here but still exits 0, so the exit code is set as well.
     process.exitCode = 1;
     throw new Error(`Secrets reached the bots' logs:\n${leaks.join("\n")}`);
+  }
+  // A failed test left a marker (test/support/failure-logs.ts): keep the logs its output names.
+  if (existsSync(path.join(logDir, FAILED_MARKER))) {
+    console.error(`Bot logs of this run kept in ${logDir} (a test failed).`);
+    return;
   }
   rmSync(logDir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@ import type { Database } from "../../src/db/schema.js";
 import { CHANNEL, type Stack, waitFor } from "./e2e.js";
 import type { SlackFake } from "./slack-fake/index.js";
 import { type BotResponse, postSigned, slashCommandBody } from "./slack-signing.js";
+import { inOneManualSlot } from "./wait.js";
 
 /** Helpers for the slash-command, digest, nudge and App Home tests. */
 
@@ -159,7 +160,28 @@ export async function seedResolvedActions(
     .execute();
 }
 
-/** Top-level digest messages in the channel. */
-export function digests(slack: SlackFake) {
-  return slack.channelMessages(CHANNEL).filter((m) => m.metadata?.event_type === "peeker_digest");
+/** Top-level digest messages in the channel (of one slot when given). */
+export function digests(slack: SlackFake, slot?: string) {
+  return slack
+    .channelMessages(CHANNEL)
+    .filter((m) => m.metadata?.event_type === "peeker_digest")
+    .filter((m) => slot === undefined || m.metadata?.event_payload.slot === slot);
+}
+
+/**
+ * Asks `/peeker digest` once per bot URL (`together`: at the same time, else one after the other), all in one
+ * manual slot (`inOneManualSlot`: asked again when they straddled a minute boundary).
+ */
+export async function digestRequestsInOneSlot(
+  stack: Stack,
+  botUrls: string[],
+  { together = true } = {},
+): Promise<{ answers: SlashResult[]; slot: string }> {
+  const ask = (botUrl: string) => slash(stack, "digest", { botUrl });
+  return inOneManualSlot(stack.database.handle.db, "digest", async () => {
+    if (together) return Promise.all(botUrls.map(ask));
+    const answers: SlashResult[] = [];
+    for (const url of botUrls) answers.push(await ask(url));
+    return answers;
+  });
 }

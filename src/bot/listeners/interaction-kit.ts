@@ -28,9 +28,6 @@ import type { ListenerDeps } from "./deps.js";
  * "Working…" fallback (design §5). Listeners stay thin: parse, call one domain function, render.
  */
 
-/** Slack waits 3 s for a submit's answer; leave room for the network. */
-export const SUBMIT_ANSWER_MS = 2200;
-
 export function resolveDepsOf(deps: ListenerDeps): ReorderDeps {
   return {
     db: deps.db,
@@ -183,7 +180,8 @@ export type SubmitAnswer =
   | { kind: "view"; view: ModalView };
 
 /**
- * Answers a modal submit within Slack's 3 s when the work is done by then (field errors or the outcome);
+ * Answers a modal submit within the answer window (SLACK_ANSWER_WINDOW_MS, under Slack's 3 s) when the work is
+ * done by then (field errors or the outcome);
  * otherwise acks with the "Working…" view and replaces it with the outcome through `views.update` (design §5).
  */
 export async function answerSubmission<T>(input: {
@@ -203,7 +201,7 @@ export async function answerSubmission<T>(input: {
   );
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), SUBMIT_ANSWER_MS);
+    timer = setTimeout(() => resolve(undefined), input.deps.config.slack.answerWindowMs);
   });
   const early = await Promise.race([work, late]);
   clearTimeout(timer);

@@ -10,9 +10,6 @@ import { registerShareAction } from "./share-action.js";
 import { registerStatusRetryAction } from "./status-retry-action.js";
 import type { Invocation, SlashAnswer } from "./types.js";
 
-/** Slack waits 3 s for the ack; answer inline when the work is done by then, else through response_url. */
-const INLINE_ANSWER_MS = 2000;
-
 /**
  * `/peeker <subcommand> …`: one listener, subcommands in a registry (./registry.ts). Unknown input gets the
  * help text; a failure gets a sentence, never a stack trace.
@@ -31,7 +28,9 @@ export function registerCommandListeners(app: App, deps: ListenerDeps): void {
     const inline = await Promise.race([
       work,
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), INLINE_ANSWER_MS);
+        // Slack waits 3 s for the ack: answer inline when the work is done within the answer window (config),
+        // else through response_url.
+        timer = setTimeout(() => resolve(undefined), deps.config.slack.answerWindowMs);
       }),
     ]);
     clearTimeout(timer);
