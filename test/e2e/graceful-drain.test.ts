@@ -21,7 +21,12 @@ import { slash } from "../support/visibility.js";
 describe("SIGTERM during a Working… submit", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ name: "graceful-drain", env: { SHUTDOWN_DRAIN_SECONDS: "30" } });
+    stack = await startStack({ name: "graceful-drain", env: {
+        SHUTDOWN_DRAIN_SECONDS: "30",
+        // Slack is answered after 0.5 s; each Peeker call may take up to 5 s: the submit takes "Working…".
+        SLACK_ANSWER_WINDOW_MS: "500",
+        PEEKER_INTERACTIVE_DEADLINE_MS: "5000",
+      }, });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -43,9 +48,9 @@ describe("SIGTERM during a Working… submit", () => {
     const { triggerId } = await press(stack, { actionId: ACTION_IDS.swapOpen, pendingActionId: row.id });
     const form = await openedForm(stack, triggerId, VIEW_CALLBACK_IDS.swapSubmit);
 
-    // Every Peeker call of the submit (re-check, availability, POST /swaps) takes 1.8 s: each within its 2.5 s
-    // interactive deadline, together well past the submit's 3 s, so Slack is answered "Working…".
-    stack.sim.control.injectFault({ times: "always", fault: { kind: "latency", ms: 1800 } });
+    // Every Peeker call of the submit (re-check, availability, POST /swaps) takes 1 s: each within its 5 s
+    // interactive deadline, together well past the 0.5 s answer window, so Slack is answered "Working…".
+    stack.sim.control.injectFault({ times: "always", fault: { kind: "latency", ms: 1000 } });
     const before = form.history.length;
     const answer = await submit(stack, {
       view: form,
