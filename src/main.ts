@@ -15,18 +15,21 @@ import type { Config } from "./config.js";
 import { type EmbeddedDatabase, isAlive, runningEmbeddedUrl, startEmbeddedPostgres } from "./db/embedded.js";
 import { releaseOrphanedLeases } from "./db/leases.repository.js";
 import { isMigrated, migrate } from "./db/migrate.js";
-import { type DatabaseHandle, openDatabase, redactDatabaseUrl } from "./db/pool.js";
+import { type DatabaseHandle, openDatabase, type PoolOptions, redactDatabaseUrl } from "./db/pool.js";
 import { databaseNow } from "./db/reconcile.repository.js";
 import { unsentCardsSince } from "./db/slack-outbox.repository.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
 import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
+import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
+import { runRetentionJob } from "./jobs/retention.js";
 import { manualSlot } from "./jobs/slots.js";
 import { createVisibility } from "./jobs/visibility.js";
 import { createWorkerLoop } from "./jobs/worker-loop.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { startMetricsServer } from "./metrics-server.js";
 import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url-check.js";
 import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
@@ -75,11 +78,14 @@ export async function openMigratedDatabase(
         logger: logger.child({ component: "postgres" }),
       });
   const url = config.databaseUrl ?? embedded!.url;
+  // Which database holds the data, said at every start (the password never: redactDatabaseUrl).
   logger.info(
-    { database: redactDatabaseUrl(url) },
+    embedded
+      ? { database: "embedded", url: redactDatabaseUrl(url), dataDir: config.dataDir }
+      : { database: "DATABASE_URL", url: redactDatabaseUrl(url) },
     embedded ? "using the embedded database" : "using DATABASE_URL",
   );
-  const database = openDatabase(url, logger);
+  const database = openDatabase(url, logger, poolOptionsOf(config, "main"));
   try {
     const { latest } = await migrate(database.pool, logger);
     return { database, embedded, latest, url };
@@ -98,7 +104,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const { db, pool } = database;
   // The intake has a small pool of its own: transactions waiting on Peeker (a 429 pause) can fill the main pool,
   // and a webhook must still be stored and answered 200 then.
-  const intakeDatabase = openDatabase(url, logger, { max: 10, applicationName: "peeker-bot-intake" });
+  const intakeDatabase = openDatabase(url, logger, poolOptionsOf(config, "intake"));
   const released = await releaseOrphanedLeases(
     db,
     { hostname: hostname(), pid: process.pid, workerId },
@@ -106,6 +112,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   );
   if (released > 0) logger.info({ released }, "took back events a dead process on this host had claimed");
   const metrics = createMetrics();
+  metrics.observePool("main", pool);
+  metrics.observePool("intake", intakeDatabase.pool);
 
   const { peeker, publisher, sender, senderLoop, runReconcile } = buildCore(config, {
     db,
@@ -125,6 +133,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     workerId,
     logger: logger.child({ component: "inbox" }),
     metrics,
+    concurrency: config.inbox.concurrency,
+    batchSize: config.inbox.batchSize,
     handle: async (event) => {
       await processEvent(
         {
@@ -152,10 +162,17 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     wakeSender: () => senderLoop.wake(),
   });
 
+  const metricsRoute = makeMetricsRoute(
+    metrics,
+    makeGaugeRefresher({ db, metrics, clock, slaMinutes: config.slaMinutes }),
+  );
   const routes: Route[] = [
     { path: "/healthz", method: "GET", handler: healthz },
     { path: "/readyz", method: "GET", handler: makeReadyz({ isReady: () => isMigrated(pool, latest) }) },
-    { path: "/metrics", method: "GET", handler: makeMetricsRoute(metrics, db) },
+    // METRICS_PORT set: /metrics is served there only, off the port that faces Slack and Peeker.
+    ...(config.metricsPort === undefined
+      ? [{ path: "/metrics", method: "GET" as const, handler: metricsRoute }]
+      : []),
     {
       path: "/peeker/webhooks",
       method: "POST",
@@ -179,8 +196,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     listGroupMembers: async (usergroup) =>
       (await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup })).users ?? [],
     now: () => clock.now().getTime(),
-    onError: (group, error) =>
-      logger.warn({ group, err: { message: (error as Error).message } }, "could not expand a user group"),
+    onError: (group, error) => logger.warn({ group, err: error }, "could not expand a user group"),
   });
   registerListeners(app, {
     isOperator,
@@ -211,6 +227,10 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     })) as Server;
     port = (server.address() as AddressInfo).port;
   }
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(config.metricsPort, metricsRoute, logger);
   inbox.start();
   senderLoop.start();
   visibility.start();
@@ -221,6 +241,23 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         name: "reconcile",
         expression: config.reconcileCron,
         run: (slot, signal) => runReconcile(slot, signal),
+      },
+      {
+        name: "retention",
+        expression: config.retentionCron,
+        run: (slot, signal) =>
+          runRetentionJob(
+            {
+              db,
+              logger: logger.child({ job: "retention" }),
+              runner: workerId,
+              now: () => clock.now(),
+              metrics,
+              retentionDays: config.retentionDays,
+            },
+            slot,
+            signal,
+          ),
       },
     ],
     logger,
@@ -240,13 +277,12 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         // Cron first: no new run starts, and a reconcile in flight is told to stop between steps.
         await schedules.stop();
         // Stop taking work first, then let the loops finish what they hold, then close in reverse order.
-        await app
-          .stop()
-          .catch((error: Error) => logger.warn({ err: { message: error.message } }, "app stop"));
+        await app.stop().catch((error: Error) => logger.warn({ err: error }, "app stop"));
         await visibility.stop();
         sender.stop();
         await Promise.all([inbox.stop(), senderLoop.stop()]);
         await peeker.close();
+        await metricsServer?.close();
         await intakeDatabase.close();
         await database.close();
         await embedded?.stop();
@@ -254,6 +290,15 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       })();
       return stopping;
     },
+  };
+}
+
+/** The validated pool settings (DATABASE_POOL_MAX, DATABASE_INTAKE_POOL_MAX, DATABASE_STATEMENT_TIMEOUT_MS). */
+function poolOptionsOf(config: Config, pool: "main" | "intake"): PoolOptions {
+  return {
+    max: pool === "main" ? config.database.poolMax : config.database.intakePoolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    applicationName: pool === "main" ? "peeker-bot" : "peeker-bot-intake",
   };
 }
 
