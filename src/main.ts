@@ -164,7 +164,13 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
 
   const metricsRoute = makeMetricsRoute(
     metrics,
-    makeGaugeRefresher({ db, metrics, clock, slaMinutes: config.slaMinutes }),
+    makeGaugeRefresher({
+      db,
+      metrics,
+      clock,
+      slaMinutes: config.slaMinutes,
+      channelId: config.slack.channelId,
+    }),
   );
   const routes: Route[] = [
     { path: "/healthz", method: "GET", handler: healthz },

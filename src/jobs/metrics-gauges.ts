@@ -18,10 +18,12 @@ export interface GaugeSources {
   metrics: Metrics;
   clock: Clock;
   slaMinutes: PendingReasonSla;
+  /** The support channel: its depth is reported (0 when empty) even before anything was queued there. */
+  channelId: string;
 }
 
 export function makeGaugeRefresher(sources: GaugeSources): () => Promise<void> {
-  const { db, metrics, clock, slaMinutes } = sources;
+  const { db, metrics, clock, slaMinutes, channelId } = sources;
   const groups: Array<() => Promise<void>> = [
     async () => {
       const stats = await inboxStats(db);
@@ -42,6 +44,8 @@ export function makeGaugeRefresher(sources: GaugeSources): () => Promise<void> {
       const rows = await outboxDepthByChannel(db);
       // A channel that drained must not keep its last depth: start from empty every scrape.
       metrics.outboxDepth.reset();
+      metrics.outboxDepth.set({ channel: channelId, kind: "card" }, 0);
+      metrics.outboxDepth.set({ channel: channelId, kind: "thread_line" }, 0);
       for (const row of rows) metrics.outboxDepth.set({ channel: row.channel, kind: row.kind }, row.depth);
     },
     async () => {
