@@ -23,7 +23,7 @@ import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
 import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
-import { runRetentionJob } from "./jobs/retention.js";
+import { retentionSchedule } from "./jobs/retention.js";
 import { manualSlot } from "./jobs/slots.js";
 import { createVisibility } from "./jobs/visibility.js";
 import { createWorkerLoop } from "./jobs/worker-loop.js";
@@ -248,23 +248,14 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         expression: config.reconcileCron,
         run: (slot, signal) => runReconcile(slot, signal),
       },
-      {
-        name: "retention",
-        expression: config.retentionCron,
-        run: (slot, signal) =>
-          runRetentionJob(
-            {
-              db,
-              logger: logger.child({ job: "retention" }),
-              runner: workerId,
-              now: () => clock.now(),
-              metrics,
-              retentionDays: config.retentionDays,
-            },
-            slot,
-            signal,
-          ),
-      },
+      retentionSchedule(config.retentionCron, {
+        db,
+        logger: logger.child({ job: "retention" }),
+        runner: workerId,
+        now: () => clock.now(),
+        metrics,
+        retentionDays: config.retentionDays,
+      }),
     ],
     logger,
   );

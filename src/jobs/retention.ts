@@ -4,6 +4,7 @@ import { pruneAuditLog, pruneResolvedActions, pruneSentThreadLines } from "../db
 import type { Database } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { SlotJob } from "./cron.js";
 import { type JobResult, runInSlot, type SlotOutcome } from "./slots.js";
 
 /**
@@ -36,6 +37,11 @@ export function runRetentionJob(
   signal?: AbortSignal,
 ): Promise<SlotOutcome<RetentionCounts>> {
   return runInSlot(deps, "retention", slot, () => pruneOnce(deps, signal));
+}
+
+/** The cron wiring: every replica schedules it, the slot's `runs` row lets one of them run it. */
+export function retentionSchedule(expression: string | undefined, deps: RetentionDeps): SlotJob {
+  return { name: "retention", expression, run: (slot, signal) => runRetentionJob(deps, slot, signal) };
 }
 
 export async function pruneOnce(deps: RetentionDeps, signal?: AbortSignal): Promise<RetentionCounts> {
