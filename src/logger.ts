@@ -51,7 +51,12 @@ export function createLogger(options: LoggerOptions): Logger {
       hooks: {
         // Messages and format arguments are plain strings pino's redaction cannot reach (Bolt's and the Socket
         // Mode client's debug lines carry whole payloads): scrub them before they are written.
-        logMethod(args, method) {
+        logMethod(inputArgs, method) {
+          // `logger.error(error)` makes the error's own message the line's `msg`, past the serializer.
+          const args: unknown[] =
+            inputArgs[0] instanceof Error && typeof inputArgs[1] !== "string"
+              ? [{ err: inputArgs[0] }, inputArgs[0].message, ...inputArgs.slice(1)]
+              : [...inputArgs];
           for (let i = 0; i < args.length; i++) {
             if (typeof args[i] === "string") args[i] = scrub(args[i] as string);
           }

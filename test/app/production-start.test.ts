@@ -75,7 +75,13 @@ describe("start-up in production", () => {
 
   it("exits naming DATABASE_URL, as one JSON line, without creating an embedded database", async () => {
     const bot = await spawnBot(botEnv({ NODE_ENV: "production", DATA_DIR: dataDir }), { name: "prod-no-db" });
-    expect(await bot.waitExit(10_000)).toBe(1);
+    // A bot that wrongly started is stopped (and so is its embedded server) rather than left running.
+    const code = await bot.waitExit(10_000).catch(async (error: Error) => {
+      bot.kill("SIGTERM");
+      await bot.waitExit();
+      throw error;
+    });
+    expect(code).toBe(1);
     const lines = bot.output().trim().split("\n");
     expect(lines).toHaveLength(1);
     const fatal = JSON.parse(lines[0]!) as { level: number; msg: string; problems: string[] };
