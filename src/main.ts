@@ -403,7 +403,7 @@ export async function runReconcileOnce(config: Config, deps: BotDependencies): P
   const workerId = newWorkerId();
   const running = config.databaseUrl ? undefined : await runningEmbeddedUrl(config.dataDir);
   const { database, embedded } = running
-    ? { database: openDatabase(running, logger), embedded: undefined }
+    ? { database: openDatabase(running, logger, poolOptionsOf(config, "main")), embedded: undefined }
     : await openMigratedDatabase(config, logger);
   const { db } = database;
   const { peeker, sender, senderLoop, runReconcile } = buildCore(config, {
