@@ -10,9 +10,10 @@ CREATE INDEX IF NOT EXISTS pending_actions_resolving ON pending_actions (id) WHE
 CREATE INDEX IF NOT EXISTS pending_actions_queued_reorder_original
   ON pending_actions ((details -> 'queuedReorder' ->> 'originalOrderId'))
   WHERE details ? 'queuedReorder';
--- A corrected order's webhook finds the cards following it, and `/peeker history ord_…` finds the card that
--- placed it (`details->>'newOrderId' = …`, with and without a state filter, so not partial).
-CREATE INDEX IF NOT EXISTS pending_actions_new_order_id ON pending_actions ((details ->> 'newOrderId'));
+-- A corrected order's webhook finds the cards following it (`state = 'resolving' AND details->>'newOrderId' = …`).
+-- Partial, so the many re-reads that rewrite `details` of open and resolved rows add no entry here.
+CREATE INDEX IF NOT EXISTS pending_actions_new_order_id ON pending_actions ((details ->> 'newOrderId'))
+  WHERE state = 'resolving';
 
 -- Retention deletes by age in small batches.
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
