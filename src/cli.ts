@@ -2,8 +2,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { describeReconcileCounts } from "./bot/views/reconcile-summary.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger, type Logger } from "./logger.js";
+import { ConfigError, loadConfig, secretsOf } from "./config.js";
+import { createScrubber } from "./log-scrub.js";
+import { createLogger, errorSerializer, type Logger } from "./logger.js";
 import { openMigratedDatabase, runReconcileOnce, startBot } from "./main.js";
 import { digestCommand, doctorCommand, manifestCommand } from "./ops/commands.js";
 
@@ -33,12 +34,12 @@ async function main(): Promise<void> {
     config = loadConfig(environment());
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      fatal(error.message, { problems: error.problems });
       process.exit(1);
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
 
   if (command === "migrate") {
     const { database, embedded } = await openMigratedDatabase(config, logger);
@@ -94,7 +95,7 @@ async function runUntilSignalled(
     bot.stop().then(
       () => process.exit(0),
       (error: Error) => {
-        logger.error({ err: { message: error.message } }, "shutdown failed");
+        logger.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );
@@ -103,7 +104,22 @@ async function runUntilSignalled(
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
+/**
+ * The last words of a process that cannot run: plain text for a person at a terminal, one JSON line (pino's
+ * shape, level 60 = fatal) for a log collector (a container, systemd's journal), so it is not lost among JSON.
+ */
+function fatal(message: string, fields: Record<string, unknown> = {}): void {
+  if (process.stderr.isTTY) {
+    console.error(message);
+    return;
+  }
+  const line = { level: 60, time: Date.now(), pid: process.pid, name: "peeker-bot", ...fields, msg: message };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
 main().catch((error: Error) => {
-  console.error(`The bot stopped: ${error.message}`);
+  // A configuration is not known here, so only token shapes are scrubbed from the message and stack.
+  const err = errorSerializer(createScrubber())(error) as { message?: string };
+  fatal(`The bot stopped: ${err.message ?? String(error)}`, process.stderr.isTTY ? {} : { err });
   process.exit(1);
 });

@@ -42,8 +42,31 @@ export interface Config {
     /** Overall deadline of a Peeker call a person waits for (no retry), ms (default 2500, design §5). */
     readonly interactiveDeadlineMs: number;
   };
-  /** Unset = embedded PostgreSQL under `dataDir/postgres`. */
+  /**
+   * Unset = embedded PostgreSQL under `dataDir/postgres` (DATABASE_URL unset, or `embedded` to choose it where
+   * NODE_ENV=production would otherwise refuse it).
+   */
   readonly databaseUrl: string | undefined;
+  readonly database: {
+    /** Connections of the main pool (DATABASE_POOL_MAX, default 10). */
+    readonly poolMax: number;
+    /** Connections of the webhook intake's own pool (DATABASE_INTAKE_POOL_MAX, default 10). */
+    readonly intakePoolMax: number;
+    /** Server-side statement timeout, ms (DATABASE_STATEMENT_TIMEOUT_MS, default 5000). */
+    readonly statementTimeoutMs: number;
+  };
+  readonly inbox: {
+    /** Events worked on at once (INBOX_CONCURRENCY, default 4; below DATABASE_POOL_MAX). */
+    readonly concurrency: number;
+    /** Events claimed per round trip (INBOX_BATCH_SIZE, default 25). */
+    readonly batchSize: number;
+  };
+  /** Days audit rows, sent thread lines and card posts, and resolved actions are kept (RETENTION_DAYS, 90). */
+  readonly retentionDays: number;
+  /** Hourly by default; the retention run prunes in small batches in its own slot. `undefined` = off. */
+  readonly retentionCron: string | undefined;
+  /** Set = GET /metrics is served on this port only, not on PORT (keep it off the internet). */
+  readonly metricsPort: number | undefined;
   readonly port: number;
   /** `undefined` = switched off with `off`. */
   readonly reconcileCron: string | undefined;
@@ -171,13 +194,26 @@ export function loadConfig(env: Env): Config {
   const requestsPerMinute = integer("PEEKER_REQUESTS_PER_MINUTE", 480, 1, 1_000_000);
   const interactiveDeadlineMs = integer("PEEKER_INTERACTIVE_DEADLINE_MS", 2500, 100, 60_000);
 
-  const databaseUrl = read("DATABASE_URL");
-  matching(
-    "DATABASE_URL",
-    databaseUrl,
-    /^postgres(ql)?:\/\/.+/,
-    "a URL such as postgres://user:password@host:5432/db, or leave it unset for the embedded database",
-  );
+  const databaseUrl = databaseUrlOf(read("DATABASE_URL"), read("NODE_ENV") === "production", problems);
+  const database = {
+    poolMax: integer("DATABASE_POOL_MAX", 10, 2, 1000),
+    intakePoolMax: integer("DATABASE_INTAKE_POOL_MAX", 10, 1, 1000),
+    statementTimeoutMs: integer("DATABASE_STATEMENT_TIMEOUT_MS", 5000, 100, 600_000),
+  };
+  const inbox = {
+    concurrency: integer("INBOX_CONCURRENCY", 4, 1, 256),
+    batchSize: integer("INBOX_BATCH_SIZE", 25, 1, 1000),
+  };
+  if (inbox.concurrency >= database.poolMax) {
+    // Each event in flight holds a connection at times; the pool must keep some for cards, commands and cron.
+    problems.push(
+      `INBOX_CONCURRENCY (${inbox.concurrency}) must be below DATABASE_POOL_MAX (${database.poolMax}); raise the pool or lower the concurrency.`,
+    );
+  }
+  const retentionDays = integer("RETENTION_DAYS", 90, 1, 36_500);
+  const retentionCron = cron("RETENTION_CRON", "17 * * * *");
+  const metricsPortRaw = read("METRICS_PORT");
+  const metricsPort = metricsPortRaw === undefined ? undefined : integer("METRICS_PORT", 0, 0, 65535);
   const port = integer("PORT", 3000, 0, 65535);
   const reconcileCron = cron("RECONCILE_CRON", "*/5 * * * *");
   const digestCron = cron("DIGEST_CRON", "0 9 * * 1-5");
@@ -220,6 +256,11 @@ export function loadConfig(env: Env): Config {
       interactiveDeadlineMs,
     },
     databaseUrl,
+    database,
+    inbox,
+    retentionDays,
+    retentionCron,
+    metricsPort,
     port,
     reconcileCron,
     digestCron,
@@ -243,6 +284,28 @@ export function secretsOf(config: Config): string[] {
     config.peeker.sequencerLoginPassword,
     ...config.peeker.webhookSecrets,
   ].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/**
+ * No silent data loss: the embedded database lives in DATA_DIR, which a container loses on every redeploy, so
+ * under NODE_ENV=production it is used only when asked for by name (`DATABASE_URL=embedded`).
+ */
+function databaseUrlOf(raw: string | undefined, production: boolean, problems: string[]): string | undefined {
+  if (raw?.toLowerCase() === "embedded") return undefined;
+  if (raw === undefined) {
+    if (production) {
+      problems.push(
+        "DATABASE_URL is required when NODE_ENV=production: without it the bot would keep its data in an embedded database under DATA_DIR, which a redeployed container loses. Set DATABASE_URL=postgres://user:password@host:5432/db, or DATABASE_URL=embedded to keep the embedded database on purpose (DATA_DIR on a persistent volume).",
+      );
+    }
+    return undefined;
+  }
+  if (!/^postgres(ql)?:\/\/.+/.test(raw)) {
+    problems.push(
+      "DATABASE_URL is malformed: expected a URL such as postgres://user:password@host:5432/db, `embedded`, or leave it unset for the embedded database.",
+    );
+  }
+  return raw;
 }
 
 function parseSla(raw: string, problems: string[]): PendingReasonSla {

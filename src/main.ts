@@ -16,18 +16,21 @@ import type { Config } from "./config.js";
 import { type EmbeddedDatabase, isAlive, runningEmbeddedUrl, startEmbeddedPostgres } from "./db/embedded.js";
 import { releaseOrphanedLeases } from "./db/leases.repository.js";
 import { isMigrated, migrate } from "./db/migrate.js";
-import { type DatabaseHandle, openDatabase, redactDatabaseUrl } from "./db/pool.js";
+import { type DatabaseHandle, openDatabase, type PoolOptions, redactDatabaseUrl } from "./db/pool.js";
 import { databaseNow } from "./db/reconcile.repository.js";
 import { unsentCardsSince } from "./db/slack-outbox.repository.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
 import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
+import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
+import { retentionSchedule } from "./jobs/retention.js";
 import { manualSlot } from "./jobs/slots.js";
 import { createVisibility } from "./jobs/visibility.js";
 import { createWorkerLoop } from "./jobs/worker-loop.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { startMetricsServer } from "./metrics-server.js";
 import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url-check.js";
 import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
@@ -76,11 +79,14 @@ export async function openMigratedDatabase(
         logger: logger.child({ component: "postgres" }),
       });
   const url = config.databaseUrl ?? embedded!.url;
+  // Which database holds the data, said at every start (the password never: redactDatabaseUrl).
   logger.info(
-    { database: redactDatabaseUrl(url) },
+    embedded
+      ? { database: "embedded", url: redactDatabaseUrl(url), dataDir: config.dataDir }
+      : { database: "DATABASE_URL", url: redactDatabaseUrl(url) },
     embedded ? "using the embedded database" : "using DATABASE_URL",
   );
-  const database = openDatabase(url, logger);
+  const database = openDatabase(url, logger, poolOptionsOf(config, "main"));
   try {
     const { latest } = await migrate(database.pool, logger);
     return { database, embedded, latest, url };
@@ -99,7 +105,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const { db, pool } = database;
   // The intake has a small pool of its own: transactions waiting on Peeker (a 429 pause) can fill the main pool,
   // and a webhook must still be stored and answered 200 then.
-  const intakeDatabase = openDatabase(url, logger, { max: 10, applicationName: "peeker-bot-intake" });
+  const intakeDatabase = openDatabase(url, logger, poolOptionsOf(config, "intake"));
   const released = await releaseOrphanedLeases(
     db,
     { hostname: hostname(), pid: process.pid, workerId },
@@ -107,6 +113,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   );
   if (released > 0) logger.info({ released }, "took back events a dead process on this host had claimed");
   const metrics = createMetrics();
+  metrics.observePool("main", pool);
+  metrics.observePool("intake", intakeDatabase.pool);
 
   const { peeker, publisher, sender, senderLoop, runReconcile } = buildCore(config, {
     db,
@@ -126,6 +134,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     workerId,
     logger: logger.child({ component: "inbox" }),
     metrics,
+    concurrency: config.inbox.concurrency,
+    batchSize: config.inbox.batchSize,
     handle: async (event) => {
       await processEvent(
         {
@@ -154,6 +164,16 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   });
 
   const drain = createDrain();
+  const metricsRoute = makeMetricsRoute(
+    metrics,
+    makeGaugeRefresher({
+      db,
+      metrics,
+      clock,
+      slaMinutes: config.slaMinutes,
+      channelId: config.slack.channelId,
+    }),
+  );
   const routes: Route[] = [
     { path: "/healthz", method: "GET", handler: healthz },
     {
@@ -161,7 +181,10 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       method: "GET",
       handler: makeReadyz({ isReady: () => isMigrated(pool, latest), isDraining: () => drain.draining }),
     },
-    { path: "/metrics", method: "GET", handler: makeMetricsRoute(metrics, db) },
+    // METRICS_PORT set: /metrics is served there only, off the port that faces Slack and Peeker.
+    ...(config.metricsPort === undefined
+      ? [{ path: "/metrics", method: "GET" as const, handler: metricsRoute }]
+      : []),
     {
       path: "/peeker/webhooks",
       method: "POST",
@@ -187,8 +210,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     listGroupMembers: async (usergroup) =>
       (await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup })).users ?? [],
     now: () => clock.now().getTime(),
-    onError: (group, error) =>
-      logger.warn({ group, err: { message: (error as Error).message } }, "could not expand a user group"),
+    onError: (group, error) => logger.warn({ group, err: error }, "could not expand a user group"),
   });
   registerListeners(app, {
     isOperator,
@@ -219,6 +241,10 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     })) as Server;
     port = (server.address() as AddressInfo).port;
   }
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(config.metricsPort, metricsRoute, logger);
   inbox.start();
   senderLoop.start();
   visibility.start();
@@ -230,6 +256,14 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         expression: config.reconcileCron,
         run: (slot, signal) => runReconcile(slot, signal),
       },
+      retentionSchedule(config.retentionCron, {
+        db,
+        logger: logger.child({ job: "retention" }),
+        runner: workerId,
+        now: () => clock.now(),
+        metrics,
+        retentionDays: config.retentionDays,
+      }),
     ],
     logger,
   );
@@ -259,13 +293,12 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
             "interactive work still running when the drain ended; stopping anyway",
           );
         // Stop taking work first, then let the loops finish what they hold, then close in reverse order.
-        await app
-          .stop()
-          .catch((error: Error) => logger.warn({ err: { message: error.message } }, "app stop"));
+        await app.stop().catch((error: Error) => logger.warn({ err: error }, "app stop"));
         await visibility.stop();
         sender.stop();
         await Promise.all([inbox.stop(), senderLoop.stop()]);
         await peeker.close();
+        await metricsServer?.close();
         await intakeDatabase.close();
         await database.close();
         await embedded?.stop();
@@ -273,6 +306,15 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       })();
       return stopping;
     },
+  };
+}
+
+/** The validated pool settings (DATABASE_POOL_MAX, DATABASE_INTAKE_POOL_MAX, DATABASE_STATEMENT_TIMEOUT_MS). */
+function poolOptionsOf(config: Config, pool: "main" | "intake"): PoolOptions {
+  return {
+    max: pool === "main" ? config.database.poolMax : config.database.intakePoolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    applicationName: pool === "main" ? "peeker-bot" : "peeker-bot-intake",
   };
 }
 
@@ -381,7 +423,7 @@ export async function runReconcileOnce(config: Config, deps: BotDependencies): P
   const workerId = newWorkerId();
   const running = config.databaseUrl ? undefined : await runningEmbeddedUrl(config.dataDir);
   const { database, embedded } = running
-    ? { database: openDatabase(running, logger), embedded: undefined }
+    ? { database: openDatabase(running, logger, poolOptionsOf(config, "main")), embedded: undefined }
     : await openMigratedDatabase(config, logger);
   const { db } = database;
   const { peeker, sender, senderLoop, runReconcile } = buildCore(config, {

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type pg from "pg";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * Every counter the bot exposes on GET /metrics, in one registry per process (tests build their own).
@@ -6,6 +7,9 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
  */
 export function createMetrics() {
   const registry = new Registry();
+  // Process metrics (CPU, RSS, heap, event-loop lag, GC pauses, handles), prefixed process_/nodejs_ as usual.
+  collectDefaultMetrics({ register: registry });
+  const pools = new Map<string, pg.Pool>();
   const metrics = {
     registry,
     webhooks: new Counter({
@@ -101,12 +105,54 @@ export function createMetrics() {
       labelNames: ["job", "count"] as const,
       registers: [registry],
     }),
+    // Read from each pg.Pool at scrape time (observePool); a `waiting` above 0 for long = pool too small.
+    poolConnections: new Gauge({
+      name: "peeker_db_pool_connections",
+      help: "Connections of each database pool (main, intake) by state: total, idle, waiting (requests queued)",
+      labelNames: ["pool", "state"] as const,
+      registers: [registry],
+      collect() {
+        for (const [name, pool] of pools) {
+          this.set({ pool: name, state: "total" }, pool.totalCount);
+          this.set({ pool: name, state: "idle" }, pool.idleCount);
+          this.set({ pool: name, state: "waiting" }, pool.waitingCount);
+        }
+      },
+    }),
+    outboxDepth: new Gauge({
+      name: "peeker_outbox_depth",
+      help: "Slack outbox entries not yet sent, per channel and kind (card, thread_line)",
+      labelNames: ["channel", "kind"] as const,
+      registers: [registry],
+    }),
+    openActions: new Gauge({
+      name: "peeker_open_actions",
+      help: "Pending actions not yet resolved, per reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    slaBreached: new Gauge({
+      name: "peeker_sla_breached_actions",
+      help: "Open pending actions past their SLA (SLA_MINUTES), per reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    retentionPruned: new Counter({
+      name: "peeker_retention_pruned_total",
+      help: "Rows removed by retention (RETENTION_DAYS), per table",
+      labelNames: ["table"] as const,
+      registers: [registry],
+    }),
     pendingActions: new Counter({
       name: "peeker_pending_actions_total",
       help: "Pending-action state changes (opened, updated, resolved, reopened)",
       labelNames: ["change"] as const,
       registers: [registry],
     }),
+    /** Reports this pool's connection counts on every scrape, as `peeker_db_pool_connections{pool=name}`. */
+    observePool(name: string, pool: pg.Pool): void {
+      pools.set(name, pool);
+    },
   };
   return metrics;
 }

@@ -124,7 +124,7 @@ async function stopLeftoverServer(databaseDir: string, asRoot: boolean, logger: 
   try {
     await execFileAsync(pgCtl, ["stop", "-D", databaseDir, "-m", "fast", "-w", "-t", "20"], ids);
   } catch (error) {
-    logger.warn({ err: { message: (error as Error).message } }, "pg_ctl stop failed; sending SIGTERM");
+    logger.warn({ err: error }, "pg_ctl stop failed; sending SIGTERM");
     process.kill(pid, "SIGTERM");
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   }

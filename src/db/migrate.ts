@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
@@ -9,7 +10,19 @@ import type { Logger } from "../logger.js";
  * then finds nothing left to do.
  */
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
+/**
+ * Where the SQL files are, for both ways the bot runs: compiled, `dist/db/migrate.js` finds the copy the build
+ * puts in `dist/migrations/` (so dist/ is complete on its own); from source (tsx), `src/db/migrate.ts` finds the
+ * checkout's `migrations/`. The first folder that exists wins.
+ */
+export const MIGRATIONS_DIR = findMigrationsDir(import.meta.url);
+
+export function findMigrationsDir(moduleUrl: string): string {
+  const candidates = ["../migrations/", "../../migrations/"].map((relative) =>
+    fileURLToPath(new URL(relative, moduleUrl)),
+  );
+  return candidates.find((dir) => existsSync(dir)) ?? candidates.at(-1)!;
+}
 
 // Arbitrary constant shared by every replica of this bot: "peeker" as ASCII.
 const MIGRATION_LOCK_KEY = 0x7065656b6572;

@@ -39,10 +39,7 @@ export function openDatabase(url: string, logger: Logger, options: PoolOptions =
   // Without this handler an idle client's "Connection terminated unexpectedly" crashes the process (measured,
   // reliability-notes §5.1). The pool drops the broken client and the next query reconnects.
   const onLost = (error: Error) => {
-    logger.warn(
-      { err: { message: error.message } },
-      "database connection lost; it will be reopened on next use",
-    );
+    logger.warn({ err: error }, "database connection lost; it will be reopened on next use");
   };
   pool.on("error", onLost);
   // The pool only listens while a client is idle. A client checked out between queries (a transaction waiting on

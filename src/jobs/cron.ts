@@ -35,9 +35,7 @@ export function startSchedules(jobs: SlotJob[], logger: Logger): Schedules {
       (context) => {
         const run = job
           .run(cronSlot(context.date), abort.signal)
-          .catch((error: unknown) =>
-            log.error({ err: { message: (error as Error)?.message } }, "scheduled job failed"),
-          );
+          .catch((error: unknown) => log.error({ err: error }, "scheduled job failed"));
         inFlight.add(run);
         return run.finally(() => inFlight.delete(run));
       },
@@ -76,7 +74,7 @@ export function cronLogger(log: Logger): CronLogger {
   return {
     info: (message) => log.info(message),
     warn: (message) => log.warn(message),
-    error: (message, err) => log.error({ err: err ? { message: err.message } : undefined }, text(message)),
+    error: (message, err) => log.error({ err }, text(message)),
     debug: (message) => log.debug(text(message)),
   };
 }

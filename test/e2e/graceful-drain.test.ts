@@ -21,12 +21,15 @@ import { slash } from "../support/visibility.js";
 describe("SIGTERM during a Working… submit", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ name: "graceful-drain", env: {
+    stack = await startStack({
+      name: "graceful-drain",
+      env: {
         SHUTDOWN_DRAIN_SECONDS: "30",
         // Slack is answered after 0.5 s; each Peeker call may take up to 5 s: the submit takes "Working…".
         SLACK_ANSWER_WINDOW_MS: "500",
         PEEKER_INTERACTIVE_DEADLINE_MS: "5000",
-      }, });
+      },
+    });
   });
   afterAll(async () => {
     await stack?.stop();

@@ -13,6 +13,10 @@ export const historySubcommand: Subcommand = {
     const id = (raw ?? "").replace(/^<mailto:([^|>]+)\|[^>]*>$/, "$1").trim();
     if (!ANY_ID.test(id))
       return { text: `Usage: \`/peeker ${this.usage}\`, for example \`/peeker history ord_123\`.` };
-    return renderHistory(id, await auditHistory(deps.db, id));
+    const { text } = renderHistory(id, await auditHistory(deps.db, id));
+    // Retention removes older entries; say so, so an empty or short trail is not mistaken for "never happened".
+    return {
+      text: `${text}\n_The audit trail reaches back ${deps.config.retentionDays} days (RETENTION_DAYS)._`,
+    };
   },
 };
