@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../clock.js";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
+import { recordIntentRow } from "../db/intents.repository.js";
 import {
   claimPendingAction,
   findPendingAction,
@@ -12,6 +13,7 @@ import type { PeekerClient } from "../peeker/client.js";
 import { applySnapshot, type CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import type { CardChange } from "./changes.js";
+import { INTENT_OWNER, whileInFlight } from "./intents.js";
 import type { Refusal, ResolveOutcome } from "./outcomes.js";
 import type { OperatorCheck } from "./permissions.js";
 import { type PeekerReader, rereadDomain, rereadImport, rereadOrder, rereadSwap } from "./reread.js";
@@ -38,6 +40,7 @@ export type ResolverPeeker = Pick<
   | "createSwap"
   | "listSwaps"
   | "createOrder"
+  | "listOrders"
   | "cancelOrder"
   | "getUser"
 >;
@@ -97,7 +100,8 @@ export async function audited<T>(
   details: Record<string, unknown>,
   work: () => Promise<ResolveOutcome<T>>,
 ): Promise<ResolveOutcome<T>> {
-  const run = await withPeekerCallLog(work);
+  // From here until the last commit this process works on the card: its own sweeper leaves the card alone.
+  const run = await whileInFlight(actor.pendingActionId, () => withPeekerCallLog(work));
   const outcome: ResolveOutcome<T> = run.threw
     ? { kind: "failed", error: run.error, doing: action }
     : (run.value as ResolveOutcome<T>);
@@ -262,8 +266,18 @@ export async function lock(
       now: deps.clock.now(),
       note,
     });
-    if (updated) await publishChange(trx, deps, updated, undefined, "action.locked", actor.userId, { note });
-    return updated;
+    if (!updated) return undefined;
+    // The lock is the first intent: a process that dies before any Peeker write leaves it for the sweeper.
+    const held = await recordIntentRow(trx, {
+      id: updated.id,
+      userId: actor.userId,
+      kind: "lock",
+      payload: { note },
+      owner: INTENT_OWNER,
+      now: deps.clock.now(),
+    });
+    await publishChange(trx, deps, held ?? updated, undefined, "action.locked", actor.userId, { note });
+    return held ?? updated;
   });
   if (locked) {
     deps.wakeSender();

@@ -1,8 +1,10 @@
+import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { PictureUrlCheck } from "../net/picture-url-check.js";
 import { isPeekerError } from "../peeker/errors.js";
 import type { CreateOrderBody, Order, Persona } from "../peeker/types.js";
+import { recordIntent } from "./intents.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
 import type { PeekerReader } from "./reread.js";
 import {
@@ -16,6 +18,7 @@ import {
   openResolution,
   publishChange,
   type ResolveDeps,
+  type ResolverPeeker,
   recheck,
   release,
 } from "./resolution.js";
@@ -173,63 +176,149 @@ export function submitReorder(
         return give({ kind: "failed", error, doing: "reading the original order" }, "order read failed");
       }
       const placing = withLogin(body, login.value);
+      const intent = (kind: "order_create" | "order_cancel", payload: Record<string, unknown>) =>
+        recordIntent(deps.db, { id: row.id, userId: actor.userId, kind, payload, now: deps.clock.now() });
       try {
-        const placed = await deps.peeker.createOrder(placing, INTERACTIVE);
-        await acceptPlaced(deps, actor, row.id, placed.data.id, placed.requestId);
-        return { kind: "done", result: { kind: "placed", newOrderId: placed.data.id } };
+        // The intent first (the body without its login): a crash from here on is looked up, never forgotten.
+        await intent("order_create", { original_order_id: orderId, body });
       } catch (error) {
+        return give({ kind: "failed", error, doing: "recording the reorder" }, "intent not recorded");
+      }
+      let placed: { id: string; requestId: string | undefined } | undefined;
+      let placeError: unknown;
+      try {
+        const answer = await deps.peeker.createOrder(placing, INTERACTIVE);
+        placed = { id: answer.data.id, requestId: answer.requestId };
+      } catch (error) {
+        placeError = error;
         if (!isPeekerError(error) || !error.isClientError) {
-          return give({ kind: "failed", error, doing: "placing the corrected order" }, "order failed");
+          // Unknown outcome: Peeker may have placed it. Look it up rather than call the reorder failed.
+          const found = await lookUpCorrectedOrder(deps.peeker, body, orderId, deps.clock.now()).catch(
+            () => undefined,
+          );
+          if (!found)
+            return give({ kind: "failed", error, doing: "placing the corrected order" }, "order failed");
+          placed = { id: found.id, requestId: found.requestId };
         }
-        if (error.code === "domain_already_in_active_order") {
-          if (!input.cancelOriginal) {
-            const domains = Array.isArray(error.details?.domains) ? (error.details.domains as string[]) : [];
-            return give(
-              invalid({ field: "cancelOriginal", problem: { kind: "needs_cancel", orderId, domains } }),
-              "domains held",
-            );
-          }
-          const queue = async (requestId: string | undefined) => {
-            await acceptQueued(
-              deps,
-              actor,
-              row.id,
-              {
-                originalOrderId: orderId,
-                body,
-                loginFrom: login.typed ? "modal" : "config",
-                requestedBy: actor.userId,
-              },
-              requestId,
-            );
-            return { kind: "done" as const, result: { kind: "queued" as const, originalOrderId: orderId } };
+      }
+      if (placed) {
+        // Outside the call's try: Peeker placed the order, so a failed commit must never release the card.
+        try {
+          await acceptPlaced(deps, actor.userId, row.id, placed.id, placed.requestId);
+        } catch (error) {
+          return {
+            kind: "failed",
+            error,
+            doing: "recording the corrected order",
+            changed: `Peeker placed the corrected order ${placed.id}`,
           };
-          try {
-            const cancel = await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE);
-            return await queue(cancel.requestId);
-          } catch (cancelError) {
-            // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
-            // or the original would be cancelled with no corrected order ever placed.
-            if (!(isPeekerError(cancelError) && cancelError.isClientError)) {
-              const current = await deps.peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
-              const status = current?.data.status;
-              if (status === "cancel_scheduled" || status === "cancelled")
-                return await queue(current?.requestId);
-            }
+        }
+        return { kind: "done", result: { kind: "placed", newOrderId: placed.id } };
+      }
+      const error = placeError as import("../peeker/errors.js").PeekerError;
+      if (error.code === "domain_already_in_active_order") {
+        if (!input.cancelOriginal) {
+          const domains = Array.isArray(error.details?.domains) ? (error.details.domains as string[]) : [];
+          return give(
+            invalid({ field: "cancelOriginal", problem: { kind: "needs_cancel", orderId, domains } }),
+            "domains held",
+          );
+        }
+        const queued: QueuedReorder = {
+          originalOrderId: orderId,
+          body,
+          loginFrom: login.typed ? "modal" : "config",
+          requestedBy: actor.userId,
+        };
+        try {
+          await intent("order_cancel", { original_order_id: orderId, queued });
+        } catch (intentError) {
+          return give(
+            { kind: "failed", error: intentError, doing: "recording the cancellation" },
+            "intent not recorded",
+          );
+        }
+        let cancelRequestId: string | undefined;
+        try {
+          cancelRequestId = (await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE)).requestId;
+        } catch (cancelError) {
+          // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
+          // or the original would be cancelled with no corrected order ever placed.
+          const accepted =
+            !(isPeekerError(cancelError) && cancelError.isClientError) &&
+            (await cancellationAccepted(deps.peeker, orderId));
+          if (!accepted)
             return give(
               { kind: "failed", error: cancelError, doing: "cancelling the original order" },
               "cancel failed",
             );
-          }
+          cancelRequestId = accepted.requestId;
         }
-        const problem = orderErrorProblem(error, indexes, input.login);
-        return give(
-          problem ? invalid(problem) : { kind: "failed", error, doing: "placing the corrected order" },
-          error.code,
-        );
+        try {
+          await acceptQueued(deps, actor.userId, row.id, queued, cancelRequestId);
+        } catch (recordError) {
+          return {
+            kind: "failed",
+            error: recordError,
+            doing: "recording the queued reorder",
+            changed: `Peeker accepted the cancellation of ${orderId}`,
+          };
+        }
+        return { kind: "done", result: { kind: "queued", originalOrderId: orderId } };
       }
+      const problem = orderErrorProblem(error, indexes, input.login);
+      return give(
+        problem ? invalid(problem) : { kind: "failed", error, doing: "placing the corrected order" },
+        error.code,
+      );
     },
   );
+}
+
+/** Whether Peeker took the cancellation of `orderId` (its answer may have been lost). */
+export async function cancellationAccepted(
+  peeker: Pick<ResolverPeeker, "getOrder">,
+  orderId: string,
+): Promise<{ requestId: string | undefined } | undefined> {
+  const current = await peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
+  const status = current?.data.status;
+  return status === "cancel_scheduled" || status === "cancelled"
+    ? { requestId: current?.requestId }
+    : undefined;
+}
+
+/** How far before the intent a matching order may have been created (clock skew between us and Peeker). */
+const LOOKUP_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The corrected order a lost `POST /orders` may have placed: the customer's newest orders (`GET /orders?user_id=`,
+ * newest first) created since the intent, other than the original, with the body's domains and picture URLs.
+ * A read only: looking never places a second order.
+ */
+export async function lookUpCorrectedOrder(
+  peeker: Pick<ResolverPeeker, "listOrders" | "getOrder">,
+  body: ReorderBody,
+  originalOrderId: string,
+  since: Date,
+): Promise<{ id: string; requestId: string | undefined } | undefined> {
+  const wantedDomains = body.domains.map((d) => (typeof d === "string" ? d : d.domain).toLowerCase()).sort();
+  const wantedUrls = body.personas.map((p) => p.profile_picture_url);
+  const earliest = since.getTime() - LOOKUP_SKEW_MS;
+  for await (const page of peeker.listOrders({ user_id: body.user }).pages()) {
+    for (const summary of page.data) {
+      if (Date.parse(summary.created_at) < earliest) return undefined;
+      if (summary.id === originalOrderId) continue;
+      const order = (await peeker.getOrder(summary.id)).data;
+      const domains = order.domains.map((d) => d.domain.toLowerCase()).sort();
+      const urls = order.personas.map((p) => p.profile_picture_url);
+      if (
+        JSON.stringify(domains) === JSON.stringify(wantedDomains) &&
+        JSON.stringify(urls) === JSON.stringify(wantedUrls)
+      )
+        return { id: order.id, requestId: page.requestId };
+    }
+  }
+  return undefined;
 }
 
 /** Which of the order's personas the card says are failing, by name (and URL when names repeat). */
@@ -343,21 +432,28 @@ function orderErrorProblem(
   return undefined;
 }
 
-async function acceptPlaced(
-  deps: ResolveDeps,
-  actor: Actor,
+/** The corrected order exists: the card follows it and the intent is done (the submit, or the sweeper). */
+export async function acceptPlaced(
+  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
+  actorId: string,
   id: string,
   newOrderId: string,
   requestId: string | undefined,
+  how = "",
 ): Promise<void> {
+  const actor = { userId: actorId };
   await deps.db.transaction().execute(async (trx) => {
     const current = await lockPendingAction(trx, id);
     if (!current) return;
     const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(current.details, `Corrected order ${newOrderId} placed by <@${actor.userId}>`);
+    const details = withNote(
+      current.details,
+      `Corrected order ${newOrderId} placed by <@${actor.userId}>${how}`,
+    );
     details.newOrderId = newOrderId;
     const updated = await updatePendingAction(trx, id, {
       details,
+      ...NO_INTENT,
       ...(ours ? { resolving_note: `Corrected order ${newOrderId} in progress` } : {}),
     });
     await publishChange(
@@ -374,24 +470,28 @@ async function acceptPlaced(
   deps.wakeSender();
 }
 
-async function acceptQueued(
-  deps: ResolveDeps,
-  actor: Actor,
+/** The cancellation was accepted: the corrected order waits for it, the intent is done (submit or sweeper). */
+export async function acceptQueued(
+  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
+  actorId: string,
   id: string,
   queued: QueuedReorder,
   requestId: string | undefined,
+  how = "",
 ): Promise<void> {
+  const actor = { userId: actorId };
   await deps.db.transaction().execute(async (trx) => {
     const current = await lockPendingAction(trx, id);
     if (!current) return;
     const ours = current.state === "resolving" && current.resolving_by === actor.userId;
     const details = withNote(
       current.details,
-      `Cancellation of ${queued.originalOrderId} requested by <@${actor.userId}>; the corrected order follows once it is cancelled`,
+      `Cancellation of ${queued.originalOrderId} requested by <@${actor.userId}>${how}; the corrected order follows once it is cancelled`,
     );
     details.queuedReorder = queued;
     const updated = await updatePendingAction(trx, id, {
       details,
+      ...NO_INTENT,
       ...(ours ? { resolving_note: `Reorder queued until ${queued.originalOrderId} is cancelled` } : {}),
     });
     await publishChange(

@@ -18,7 +18,14 @@ export type SimFault =
   /** Hold the request this long before handling it (stacks with one other fault). */
   | { kind: "latency"; ms: number }
   /** Destroy the connection without an answer (the client sees a network error). */
-  | { kind: "drop" };
+  | { kind: "drop" }
+  /**
+   * Lost answers (issue #10): carry the request out (the write happens, its webhook is emitted), then never
+   * answer (`write_then_hang`, held until the simulator closes) or answer 500 `internal_error`
+   * (`write_then_error`). The client cannot tell either from a failed write.
+   */
+  | { kind: "write_then_hang" }
+  | { kind: "write_then_error"; status?: number };
 
 export interface FaultRule {
   /** `"GET /orders/{id}"` (route template) or `"GET /orders/ord_…"` (concrete path); omitted = every route. */
