@@ -124,7 +124,8 @@ export async function audited<T>(
     // Its own row, so a refusal is easy to find (design §7: refused ephemerally and audited).
     entries.push({ ...context, action: "permission.refused", details: { attempted: action } });
   }
-  await appendAudit(deps.db, entries);
+  // The database may be the reason the flow failed: the person still gets the outcome, the rows are best effort.
+  await appendAudit(deps.db, entries).catch(() => undefined);
   return outcome;
 }
 

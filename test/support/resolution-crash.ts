@@ -160,36 +160,42 @@ export async function startReorderWithCancel(
   return { ...card, answer, viewId: card.form.id, cancels, orderPosts };
 }
 
-/** An import card with a linked customer channel; the submit waits on a slow re-check `GET` of the import. */
+/** A domain card with a linked customer channel; the submit waits on a slow re-check `GET /domains/{id}`. */
 export async function startNameservers(stack: Stack, bot: number, holdMs: number) {
   seq++;
-  const user = stack.sim.control.seedUser({ email: `crash-ns-${seq}@acme.com` });
-  const domains = [`crash-ns-${seq}.com`];
-  const imp = stack.sim.control.seedImport({ domains, status: "action_required", user_id: user.id });
+  const name = `crash-ns-${seq}.com`;
+  const { order, domains } = stack.sim.control.seedOrder({
+    domains: [name],
+    email: `crash-ns-${seq}@acme.com`,
+  });
+  const domain = domains[0]!;
+  stack.sim.control.requireAction("domain", domain.id, { reason: "update_nameservers" });
   await stack.database.handle.db
     .insertInto("customer_channels")
-    .values({ user_id: user.id, email: user.email, channel: CUSTOMER_CHANNEL, linked_by: "U0TEST" })
+    .values({ user_id: order.user_id, email: order.email, channel: CUSTOMER_CHANNEL, linked_by: "U0TEST" })
     .onConflict((oc) => oc.column("user_id").doUpdateSet({ channel: CUSTOMER_CHANNEL }))
     .execute();
-  const key = `update_nameservers:${imp.id}`;
+  const key = `update_nameservers:${domain.id}`;
   const { row } = await openCard(
     stack,
-    { type: "domain_import.action_required", data: { id: imp.id, status: "action_required" } },
+    { type: "domain.action_required", data: { id: domain.id, domain: name, status: "action_required" } },
     key,
   );
   const form = await nameserversForm(stack, row.id, bot);
   stack.sim.control.clearRequests();
   stack.sim.control.injectFault({
-    route: `GET /domains/import/${imp.id}`,
+    route: `GET /domains/${domain.id}`,
     fault: { kind: "latency", ms: holdMs },
   });
-  const message = `Please point ${domains[0]} at our nameservers (${seq}).`;
+  const message = `Please point ${name} at our nameservers (${seq}).`;
   const answer = await submitNow(stack, bot, form, nameserversValues(message));
   await waitFor(
-    () => stack.sim.control.requests({ method: "GET", path: `/domains/import/${imp.id}` }).length > 0,
-    { what: "the re-check reaching Peeker" },
+    () => stack.sim.control.requests({ method: "GET", path: `/domains/${domain.id}` }).length > 0,
+    {
+      what: "the re-check reaching Peeker",
+    },
   );
-  return { key, row, answer, viewId: form.id, imp, message };
+  return { key, row, answer, viewId: form.id, domain, message };
 }
 
 export async function nameserversForm(stack: Stack, pendingActionId: string, bot: number) {
