@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BotProcess } from "../support/bot-process.js";
 import { type Stack, startStack, waitFor } from "../support/e2e.js";
-import { rowByKey, submit, threadTexts } from "../support/interactions.js";
+import { rowByKey, submit } from "../support/interactions.js";
 import { type PictureHost, startPictureHost } from "../support/picture-host.js";
 import {
   customerMessages,
