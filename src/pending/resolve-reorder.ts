@@ -289,6 +289,8 @@ export async function cancellationAccepted(
 
 /** How far before the intent a matching order may have been created (clock skew between us and Peeker). */
 const LOOKUP_SKEW_MS = 5 * 60 * 1000;
+/** Pages of the customer's orders looked at (newest first, documented). */
+const LOOKUP_PAGES = 3;
 
 /**
  * The corrected order a lost `POST /orders` may have placed: the customer's newest orders (`GET /orders?user_id=`,
@@ -304,10 +306,12 @@ export async function lookUpCorrectedOrder(
   const wantedDomains = body.domains.map((d) => (typeof d === "string" ? d : d.domain).toLowerCase()).sort();
   const wantedUrls = body.personas.map((p) => p.profile_picture_url);
   const earliest = since.getTime() - LOOKUP_SKEW_MS;
+  let pages = 0;
   for await (const page of peeker.listOrders({ user_id: body.user }).pages()) {
+    // Newest first: a few pages reach back past the intent; older orders cannot be the one it placed.
+    if (++pages > LOOKUP_PAGES) return undefined;
     for (const summary of page.data) {
-      if (Date.parse(summary.created_at) < earliest) return undefined;
-      if (summary.id === originalOrderId) continue;
+      if (Date.parse(summary.created_at) < earliest || summary.id === originalOrderId) continue;
       const order = (await peeker.getOrder(summary.id)).data;
       const domains = order.domains.map((d) => d.domain.toLowerCase()).sort();
       const urls = order.personas.map((p) => p.profile_picture_url);
