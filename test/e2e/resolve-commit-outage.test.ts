@@ -3,6 +3,7 @@ import { type Stack, startStack, waitFor } from "../support/e2e.js";
 import { submit, viewText } from "../support/interactions.js";
 import { type PictureHost, startPictureHost } from "../support/picture-host.js";
 import {
+  customerMessageSent,
   customerMessages,
   LOGIN_EMAIL,
   LOGIN_PASSWORD,
@@ -151,17 +152,7 @@ describe("resolution flows survive a database outage at the recording commit", (
     );
     const form = await nameserversForm(stack, row.id, bot);
     await submit(stack, { view: form, values: nameserversValues(flow.message), bot });
-    await waitFor(
-      async () =>
-        (
-          await stack.database.handle.db
-            .selectFrom("customer_messages")
-            .select("state")
-            .where("pending_action_id", "=", row.id)
-            .execute()
-        ).some((m) => m.state === "sent"),
-      { what: "the customer message sent" },
-    );
+    await customerMessageSent(stack, row.id);
     expect(customerMessages(stack).filter((t) => t === flow.message)).toHaveLength(1);
   });
 });

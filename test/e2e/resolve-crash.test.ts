@@ -4,6 +4,7 @@ import { type Stack, startStack, waitFor } from "../support/e2e.js";
 import { rowByKey, submit } from "../support/interactions.js";
 import { type PictureHost, startPictureHost } from "../support/picture-host.js";
 import {
+  customerMessageSent,
   customerMessages,
   LOGIN_EMAIL,
   LOGIN_PASSWORD,
@@ -161,17 +162,7 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
     const form = await nameserversForm(stack, row.id, stack.bots.length - 1);
     await submit(stack, { view: form, values: nameserversValues(flow.message), bot: stack.bots.length - 1 });
     await waitFor(() => customerMessages(stack).length > 0, { what: "the customer message" });
-    await waitFor(
-      async () =>
-        (
-          await stack.database.handle.db
-            .selectFrom("customer_messages")
-            .select("state")
-            .where("pending_action_id", "=", row.id)
-            .execute()
-        ).every((m) => m.state === "sent"),
-      { what: "the outbox row sent" },
-    );
+    await customerMessageSent(stack, row.id);
     expect(customerMessages(stack).filter((t) => t === flow.message)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack, waitFor } from "../support/e2e.js";
 import { rowByKey, submit, viewText } from "../support/interactions.js";
 import {
+  customerMessageSent,
   customerMessages,
   nameserversForm,
   nameserversValues,
@@ -63,17 +64,7 @@ describe("nameservers go through the outbox", () => {
     const form = await nameserversForm(stack, released.id, 0);
     const retried = await submit(stack, { view: form, values: nameserversValues(flow.message) });
     expect(viewText(retried.json)).toContain("Message sent");
-    await waitFor(
-      async () =>
-        (
-          await stack.database.handle.db
-            .selectFrom("customer_messages")
-            .select("state")
-            .where("pending_action_id", "=", released.id)
-            .execute()
-        ).some((m) => m.state === "sent"),
-      { what: "the customer message sent" },
-    );
+    await customerMessageSent(stack, released.id);
     expect(customerMessages(stack).filter((t) => t === flow.message)).toHaveLength(1);
   });
 });

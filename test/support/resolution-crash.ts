@@ -214,6 +214,21 @@ export function customerMessages(stack: Stack): string[] {
   return stack.slack.channelMessages(CUSTOMER_CHANNEL).map((m) => m.text ?? "");
 }
 
+/** Waits until the card's customer message left the outbox (`sent`). */
+export function customerMessageSent(stack: Stack, pendingActionId: string): Promise<boolean> {
+  return waitFor(
+    async () =>
+      (
+        await stack.database.handle.db
+          .selectFrom("customer_messages")
+          .select("state")
+          .where("pending_action_id", "=", pendingActionId)
+          .execute()
+      ).some((m) => m.state === "sent"),
+    { what: "the customer message sent" },
+  );
+}
+
 /** The row once `probe` holds, within `timeoutMs` (one reconcile interval in the tests). */
 export function rowWhen(
   stack: Stack,
