@@ -9,8 +9,13 @@ import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import { FOREIGN_INTENT_STALE_MS, isAbandoned } from "./intents.js";
 import { recordQueuedPlaced } from "./queued-reorders.js";
+import {
+  acceptPlaced,
+  acceptQueued,
+  cancellationAccepted,
+  lookUpCorrectedOrder,
+} from "./reorder-outcomes.js";
 import { publishChange } from "./resolution.js";
-import { acceptPlaced, acceptQueued, cancellationAccepted, lookUpCorrectedOrder } from "./resolve-reorder.js";
 import { lookUpSwap, recordSwapCreated } from "./resolve-swap.js";
 import { type QueuedReorder, type ReorderBody, slackDetailsOf, withNote } from "./slack-details.js";
 

@@ -17,8 +17,9 @@ import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import type { CardChange } from "./changes.js";
 import { INTENT_OWNER, whileInFlight } from "./intents.js";
 import { invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import { lookUpCorrectedOrder } from "./reorder-outcomes.js";
 import { type Actor, audited, INTERACTIVE, publishChange, type ResolveDeps } from "./resolution.js";
-import { loginFor, lookUpCorrectedOrder, withLogin } from "./resolve-reorder.js";
+import { loginFor, withLogin } from "./resolve-reorder.js";
 import {
   patchDetails,
   type QueuedReorder,

@@ -1,11 +1,15 @@
-import { NO_INTENT } from "../db/intents.repository.js";
-import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { PictureUrlCheck } from "../net/picture-url-check.js";
 import { isPeekerError } from "../peeker/errors.js";
 import type { CreateOrderBody, Order, Persona } from "../peeker/types.js";
 import { recordIntent } from "./intents.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import {
+  acceptPlaced,
+  acceptQueued,
+  cancellationAccepted,
+  lookUpCorrectedOrder,
+} from "./reorder-outcomes.js";
 import type { PeekerReader } from "./reread.js";
 import {
   type Actor,
@@ -16,13 +20,11 @@ import {
   INTERACTIVE,
   lock,
   openResolution,
-  publishChange,
   type ResolveDeps,
-  type ResolverPeeker,
   recheck,
   release,
 } from "./resolution.js";
-import { type QueuedReorder, type ReorderBody, type SequencerLogin, withNote } from "./slack-details.js";
+import type { QueuedReorder, ReorderBody, SequencerLogin } from "./slack-details.js";
 import type { ActionDetails } from "./snapshot.js";
 
 /**
@@ -275,56 +277,6 @@ export function submitReorder(
   );
 }
 
-/** Whether Peeker took the cancellation of `orderId` (its answer may have been lost). */
-export async function cancellationAccepted(
-  peeker: Pick<ResolverPeeker, "getOrder">,
-  orderId: string,
-): Promise<{ requestId: string | undefined } | undefined> {
-  const current = await peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
-  const status = current?.data.status;
-  return status === "cancel_scheduled" || status === "cancelled"
-    ? { requestId: current?.requestId }
-    : undefined;
-}
-
-/** How far before the intent a matching order may have been created (clock skew between us and Peeker). */
-const LOOKUP_SKEW_MS = 5 * 60 * 1000;
-/** Pages of the customer's orders looked at (newest first, documented). */
-const LOOKUP_PAGES = 3;
-
-/**
- * The corrected order a lost `POST /orders` may have placed: the customer's newest orders (`GET /orders?user_id=`,
- * newest first) created since the intent, other than the original, with the body's domains and picture URLs.
- * A read only: looking never places a second order.
- */
-export async function lookUpCorrectedOrder(
-  peeker: Pick<ResolverPeeker, "listOrders" | "getOrder">,
-  body: ReorderBody,
-  originalOrderId: string,
-  since: Date,
-): Promise<{ id: string; requestId: string | undefined } | undefined> {
-  const wantedDomains = body.domains.map((d) => (typeof d === "string" ? d : d.domain).toLowerCase()).sort();
-  const wantedUrls = body.personas.map((p) => p.profile_picture_url);
-  const earliest = since.getTime() - LOOKUP_SKEW_MS;
-  let pages = 0;
-  for await (const page of peeker.listOrders({ user_id: body.user }).pages()) {
-    // Newest first: a few pages reach back past the intent; older orders cannot be the one it placed.
-    if (++pages > LOOKUP_PAGES) return undefined;
-    for (const summary of page.data) {
-      if (Date.parse(summary.created_at) < earliest || summary.id === originalOrderId) continue;
-      const order = (await peeker.getOrder(summary.id)).data;
-      const domains = order.domains.map((d) => d.domain.toLowerCase()).sort();
-      const urls = order.personas.map((p) => p.profile_picture_url);
-      if (
-        JSON.stringify(domains) === JSON.stringify(wantedDomains) &&
-        JSON.stringify(urls) === JSON.stringify(wantedUrls)
-      )
-        return { id: order.id, requestId: page.requestId };
-    }
-  }
-  return undefined;
-}
-
 /** Which of the order's personas the card says are failing, by name (and URL when names repeat). */
 export function failingPersonas(orderPersonas: Persona[], cardPersonas: Persona[]): FailingPersona[] {
   const picked = new Set<number>();
@@ -434,84 +386,4 @@ function orderErrorProblem(
     return { field: "sequencerPassword", problem };
   }
   return undefined;
-}
-
-/** The corrected order exists: the card follows it and the intent is done (the submit, or the sweeper). */
-export async function acceptPlaced(
-  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
-  actorId: string,
-  id: string,
-  newOrderId: string,
-  requestId: string | undefined,
-  how = "",
-): Promise<void> {
-  const actor = { userId: actorId };
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Corrected order ${newOrderId} placed by <@${actor.userId}>${how}`,
-    );
-    details.newOrderId = newOrderId;
-    const updated = await updatePendingAction(trx, id, {
-      details,
-      ...NO_INTENT,
-      ...(ours ? { resolving_note: `Corrected order ${newOrderId} in progress` } : {}),
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      { kind: "resolving", by: actor.userId, note: `Corrected order ${newOrderId} placed` },
-      "action.reorder_placed",
-      actor.userId,
-      { new_order_id: newOrderId },
-      requestId,
-    );
-  });
-  deps.wakeSender();
-}
-
-/** The cancellation was accepted: the corrected order waits for it, the intent is done (submit or sweeper). */
-export async function acceptQueued(
-  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
-  actorId: string,
-  id: string,
-  queued: QueuedReorder,
-  requestId: string | undefined,
-  how = "",
-): Promise<void> {
-  const actor = { userId: actorId };
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Cancellation of ${queued.originalOrderId} requested by <@${actor.userId}>${how}; the corrected order follows once it is cancelled`,
-    );
-    details.queuedReorder = queued;
-    const updated = await updatePendingAction(trx, id, {
-      details,
-      ...NO_INTENT,
-      ...(ours ? { resolving_note: `Reorder queued until ${queued.originalOrderId} is cancelled` } : {}),
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      {
-        kind: "resolving",
-        by: actor.userId,
-        note: `Reorder queued until ${queued.originalOrderId} is cancelled`,
-      },
-      "action.reorder_queued",
-      actor.userId,
-      { original_order_id: queued.originalOrderId, login_from: queued.loginFrom },
-      requestId,
-    );
-  });
-  deps.wakeSender();
 }
