@@ -59,7 +59,7 @@ export async function lookUpCorrectedOrder(
 }
 
 /** The corrected order exists: the card follows it and the intent is done (the submit, or the sweeper). */
-export async function acceptPlaced(
+export function acceptPlaced(
   deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
   actorId: string,
   id: string,
@@ -67,37 +67,19 @@ export async function acceptPlaced(
   requestId: string | undefined,
   how = "",
 ): Promise<void> {
-  const actor = { userId: actorId };
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Corrected order ${newOrderId} placed by <@${actor.userId}>${how}`,
-    );
-    details.newOrderId = newOrderId;
-    const updated = await updatePendingAction(trx, id, {
-      details,
-      ...NO_INTENT,
-      ...(ours ? { resolving_note: `Corrected order ${newOrderId} in progress` } : {}),
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      { kind: "resolving", by: actor.userId, note: `Corrected order ${newOrderId} placed` },
-      "action.reorder_placed",
-      actor.userId,
-      { new_order_id: newOrderId },
-      requestId,
-    );
+  return recordOnCard(deps, actorId, id, {
+    note: `Corrected order ${newOrderId} placed by <@${actorId}>${how}`,
+    patch: { newOrderId },
+    resolvingNote: `Corrected order ${newOrderId} in progress`,
+    threadNote: `Corrected order ${newOrderId} placed`,
+    auditAction: "action.reorder_placed",
+    auditDetails: { new_order_id: newOrderId },
+    requestId,
   });
-  deps.wakeSender();
 }
 
 /** The cancellation was accepted: the corrected order waits for it, the intent is done (submit or sweeper). */
-export async function acceptQueued(
+export function acceptQueued(
   deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
   actorId: string,
   id: string,
@@ -105,34 +87,51 @@ export async function acceptQueued(
   requestId: string | undefined,
   how = "",
 ): Promise<void> {
-  const actor = { userId: actorId };
+  const waiting = `Reorder queued until ${queued.originalOrderId} is cancelled`;
+  return recordOnCard(deps, actorId, id, {
+    note: `Cancellation of ${queued.originalOrderId} requested by <@${actorId}>${how}; the corrected order follows once it is cancelled`,
+    patch: { queuedReorder: queued },
+    resolvingNote: waiting,
+    threadNote: waiting,
+    auditAction: "action.reorder_queued",
+    auditDetails: { original_order_id: queued.originalOrderId, login_from: queued.loginFrom },
+    requestId,
+  });
+}
+
+/** One commit: the note and the Slack details on the card, the intent cleared, the thread line and the audit row. */
+async function recordOnCard(
+  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
+  actorId: string,
+  id: string,
+  input: {
+    note: string;
+    patch: Record<string, unknown>;
+    resolvingNote: string;
+    threadNote: string;
+    auditAction: string;
+    auditDetails: Record<string, unknown>;
+    requestId: string | undefined;
+  },
+): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const current = await lockPendingAction(trx, id);
     if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Cancellation of ${queued.originalOrderId} requested by <@${actor.userId}>${how}; the corrected order follows once it is cancelled`,
-    );
-    details.queuedReorder = queued;
+    const ours = current.state === "resolving" && current.resolving_by === actorId;
     const updated = await updatePendingAction(trx, id, {
-      details,
+      details: { ...withNote(current.details, input.note), ...input.patch },
       ...NO_INTENT,
-      ...(ours ? { resolving_note: `Reorder queued until ${queued.originalOrderId} is cancelled` } : {}),
+      ...(ours ? { resolving_note: input.resolvingNote } : {}),
     });
     await publishChange(
       trx,
       deps,
       updated,
-      {
-        kind: "resolving",
-        by: actor.userId,
-        note: `Reorder queued until ${queued.originalOrderId} is cancelled`,
-      },
-      "action.reorder_queued",
-      actor.userId,
-      { original_order_id: queued.originalOrderId, login_from: queued.loginFrom },
-      requestId,
+      { kind: "resolving", by: actorId, note: input.threadNote },
+      input.auditAction,
+      actorId,
+      input.auditDetails,
+      input.requestId,
     );
   });
   deps.wakeSender();
