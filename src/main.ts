@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { createSlackApp, type Route, socketModeHttpPort } from "./bot/app.js";
 import { createCardPublisher } from "./bot/card-publisher.js";
+import { createCustomerMessageSender } from "./bot/customer-message-sender.js";
 import { createDrain, drainMiddleware } from "./bot/drain.js";
 import { registerListeners } from "./bot/listeners/index.js";
 import { healthz, makeReadyz } from "./bot/routes/health.js";
@@ -34,6 +35,7 @@ import { startMetricsServer } from "./metrics-server.js";
 import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url-check.js";
 import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
+import { type IntentSweeperDeps, sweepIntents } from "./pending/intent-sweeper.js";
 import { createOperatorCheck } from "./pending/permissions.js";
 import { processEvent } from "./pending/process-event.js";
 import {
@@ -247,6 +249,21 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       : await startMetricsServer(config.metricsPort, metricsRoute, logger);
   inbox.start();
   senderLoop.start();
+  // Cards a dead process left mid-write are settled at once, not at the next reconcile (design §6).
+  void sweepIntents({
+    db,
+    peeker,
+    publisher,
+    now: () => clock.now(),
+    wakeSender: () => senderLoop.wake(),
+    logger,
+  })
+    .then((counts) => {
+      if (counts.completed + counts.released > 0) logger.info(counts, "settled cards a stopped process left");
+    })
+    .catch((error: Error) =>
+      logger.warn({ err: { message: error.message } }, "start-up intent sweep failed"),
+    );
   visibility.start();
   // Every replica schedules it; the slot's `runs` row lets one of them run it (design §3 "Cron slots").
   const schedules = startSchedules(
@@ -349,9 +366,16 @@ function buildCore(config: Config, deps: CoreDeps) {
     ...(deps.onPeekerCall ? { onCall: deps.onPeekerCall } : {}),
   });
   const publisher = createCardPublisher(config.slack.channelId);
+  const senderClient = createSenderClient(config, logger);
+  const customerMessages = createCustomerMessageSender({
+    db,
+    slack: senderClient,
+    logger: logger.child({ component: "customer-messages" }),
+  });
   const sender = createSlackSender({
     db,
-    slack: createSenderClient(config, logger),
+    slack: senderClient,
+    extraTick: customerMessages.tick,
     workerId,
     logger: logger.child({ component: "slack-sender" }),
     metrics: deps.metrics,
@@ -390,9 +414,11 @@ function buildCore(config: Config, deps: CoreDeps) {
  * Work that must follow every reconcile (src/pending/reconcile.ts `AfterReconcileStep`). Issue #5 adds
  * `completeQueuedReorders` here: place each queued corrected order once its original order is `cancelled`.
  */
-function afterReconcileSteps(deps: QueuedReorderDeps): AfterReconcileStep[] {
+function afterReconcileSteps(deps: QueuedReorderDeps & IntentSweeperDeps): AfterReconcileStep[] {
   // A queued reorder whose original order reconciliation found cancelled is placed now (design §3).
   return [
+    // First: a card whose process died mid-write is completed or released (design §6) before anything else runs.
+    { name: "intent-sweeper", run: async () => void (await sweepIntents(deps)) },
     { name: "queued-reorders", run: async () => void (await completeQueuedReorders(deps)) },
     // A card following its corrected order resolves even when that order's webhook never arrived.
     { name: "corrected-orders", run: async () => void (await followAllCorrectedOrders(deps)) },

@@ -74,6 +74,8 @@ export interface SlackSenderOptions {
   backlogLimit?: number;
   /** How often channels with only held cards are looked at, ms (default 5000). */
   backlogCheckMs?: number;
+  /** Other outboxes sent in the same loop (customer messages, src/bot/customer-message-sender.ts). */
+  extraTick?: () => Promise<boolean>;
 }
 
 type Outcome =
@@ -383,7 +385,8 @@ export function createSlackSender(options: SlackSenderOptions) {
           if (!channels.includes(channel)) channels.push(channel);
       }
       const sent = await Promise.all(channels.map((channel) => drainChannel(channel)));
-      return sent.some((n) => n > 0);
+      const extra = options.extraTick && !stopping ? await options.extraTick() : false;
+      return extra || sent.some((n) => n > 0);
     },
     stop() {
       stopping = true;

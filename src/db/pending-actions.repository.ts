@@ -97,6 +97,10 @@ export function releaseResolution(
       resolving_by: null,
       resolving_since: null,
       resolving_note: null,
+      intent_kind: null,
+      intent_payload: null,
+      intent_at: null,
+      intent_owner: null,
       version: sql`version + 1`,
       updated_at: sql`now()`,
     })
@@ -121,6 +125,11 @@ export function updatePendingAction(
     resolved_by?: string | null;
     resolution?: string | null;
     message?: string | null;
+    /** Recording a write's outcome clears its intent (src/pending/intents.ts) in the same update. */
+    intent_kind?: null;
+    intent_payload?: null;
+    intent_at?: null;
+    intent_owner?: null;
   },
 ): Promise<PendingActionRow> {
   const { details, ...rest } = patch;

@@ -57,6 +57,36 @@ export interface PendingActionsTable {
   updated_at: DefaultedTimestamp;
   /** Start of the last SLA period this action was nudged for (migrations/0003_sla_nudges.sql). */
   sla_nudged_for: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The write in flight for this card (migrations/0006_intents_and_customer_outbox.sql); null = none. */
+  intent_kind: ColumnType<string | null, string | null | undefined, string | null>;
+  intent_payload: ColumnType<
+    Record<string, unknown> | null,
+    string | Record<string, unknown> | null | undefined,
+    string | Record<string, unknown> | null
+  >;
+  intent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  intent_owner: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A message to a customer's channel, sent after commit by the Slack sender (migration 0006). */
+export interface CustomerMessagesTable {
+  id: Generated<string>;
+  pending_action_id: string;
+  channel: string;
+  text: string;
+  requested_by: string;
+  created_at: DefaultedTimestamp;
+  state: ColumnType<
+    "to_send" | "sending" | "sent",
+    "to_send" | "sending" | "sent" | undefined,
+    "to_send" | "sending" | "sent"
+  >;
+  attempt_at: Timestamp | null;
+  ts: string | null;
+  sent_at: Timestamp | null;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
+  last_error: string | null;
 }
 
 export type CardState = "to_post" | "posting" | "posted";
@@ -178,6 +208,7 @@ export interface Database {
   runs: RunsTable;
   reconcile_rows: ReconcileRowsTable;
   resource_reads: ResourceReadsTable;
+  customer_messages: CustomerMessagesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

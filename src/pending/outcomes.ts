@@ -57,7 +57,16 @@ export type ResolveOutcome<T> =
   | { kind: "invalid"; problems: FieldProblem[] }
   | { kind: "refused"; refusal: Refusal }
   /** A call failed; nothing was left half done (the lock is released). `requestId` of the failing call. */
-  | { kind: "failed"; error: unknown; doing: string };
+  | {
+      kind: "failed";
+      error: unknown;
+      doing: string;
+      /**
+       * Set when Peeker did change something before the failure (the recording commit failed, say): the user is
+       * told what Peeker did, never "nothing was changed". The card's intent stays for the sweeper to record.
+       */
+      changed?: string;
+    };
 
 export function refused<T>(refusal: Refusal): ResolveOutcome<T> {
   return { kind: "refused", refusal };

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../clock.js";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
+import { recordIntentRow } from "../db/intents.repository.js";
 import {
   claimPendingAction,
   findPendingAction,
@@ -12,6 +13,7 @@ import type { PeekerClient } from "../peeker/client.js";
 import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import type { CardChange } from "./changes.js";
+import { INTENT_OWNER, whileInFlight } from "./intents.js";
 import type { Refusal, ResolveOutcome } from "./outcomes.js";
 import type { OperatorCheck } from "./permissions.js";
 import { recheck } from "./refresh-from-peeker.js";
@@ -41,6 +43,7 @@ export type ResolverPeeker = Pick<
   | "createSwap"
   | "listSwaps"
   | "createOrder"
+  | "listOrders"
   | "cancelOrder"
   | "getUser"
 >;
@@ -100,7 +103,8 @@ export async function audited<T>(
   details: Record<string, unknown>,
   work: () => Promise<ResolveOutcome<T>>,
 ): Promise<ResolveOutcome<T>> {
-  const run = await withPeekerCallLog(work);
+  // From here until the last commit this process works on the card: its own sweeper leaves the card alone.
+  const run = await whileInFlight(actor.pendingActionId, () => withPeekerCallLog(work));
   const outcome: ResolveOutcome<T> = run.threw
     ? { kind: "failed", error: run.error, doing: action }
     : (run.value as ResolveOutcome<T>);
@@ -123,7 +127,8 @@ export async function audited<T>(
     // Its own row, so a refusal is easy to find (design §7: refused ephemerally and audited).
     entries.push({ ...context, action: "permission.refused", details: { attempted: action } });
   }
-  await appendAudit(deps.db, entries);
+  // The database may be the reason the flow failed: the person still gets the outcome, the rows are best effort.
+  await appendAudit(deps.db, entries).catch(() => undefined);
   return outcome;
 }
 
@@ -265,8 +270,18 @@ export async function lock(
       now: deps.clock.now(),
       note,
     });
-    if (updated) await publishChange(trx, deps, updated, undefined, "action.locked", actor.userId, { note });
-    return updated;
+    if (!updated) return undefined;
+    // The lock is the first intent: a process that dies before any Peeker write leaves it for the sweeper.
+    const held = await recordIntentRow(trx, {
+      id: updated.id,
+      userId: actor.userId,
+      kind: "lock",
+      payload: { note },
+      owner: INTENT_OWNER,
+      now: deps.clock.now(),
+    });
+    await publishChange(trx, deps, held ?? updated, undefined, "action.locked", actor.userId, { note });
+    return held ?? updated;
   });
   if (locked) {
     deps.wakeSender();

@@ -1,5 +1,7 @@
 import { appendAudit } from "../db/audit-log.repository.js";
 import { findCustomerChannel } from "../db/customer-channels.repository.js";
+import { queueCustomerMessage } from "../db/customer-messages.repository.js";
+import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { NameserverGroup } from "../peeker/types.js";
@@ -43,11 +45,6 @@ export interface NameserversSubmission {
   sendTo: "customer" | "thread";
 }
 
-/** Posts the message in a customer's channel (a person is waiting: Bolt's interactive client). */
-export interface CustomerMessenger {
-  post(channel: string, text: string): Promise<void>;
-}
-
 export interface NameserversSent {
   to: { channel: string } | "thread";
 }
@@ -71,8 +68,13 @@ export function prepareNameservers(
   });
 }
 
+/**
+ * The message goes through the outbox (design §6): it is written in the same commit as "Customer notified" and
+ * the card's release, and the Slack sender posts it after commit, at most once. A failed commit sends nothing
+ * (and says so); a crash before it leaves the lock for the sweeper, which reopens the card.
+ */
 export function submitNameservers(
-  deps: ResolveDeps & { messenger: CustomerMessenger },
+  deps: ResolveDeps,
   actor: Actor,
   input: NameserversSubmission,
 ): Promise<ResolveOutcome<NameserversSent>> {
@@ -106,43 +108,15 @@ export function submitNameservers(
             await release(deps, actor, "no customer channel");
             return invalid({ field: "sendTo", problem: { kind: "no_customer_channel" } });
           }
-          await deps.messenger.post(link.channel, message);
           to = { channel: link.channel };
         } else {
           to = "thread";
         }
-        await deps.db.transaction().execute(async (trx) => {
-          const current = await lockPendingAction(trx, row.id);
-          if (!current) return;
-          const note =
-            to === "thread"
-              ? `Customer notified by <@${actor.userId}> (message in the thread to forward)`
-              : `Customer notified by <@${actor.userId}> in <#${to.channel}>`;
-          // Back to open: nothing is pending on our side; Peeker's own re-read resolves the card when done.
-          const stillOurs = current.state === "resolving" && current.resolving_by === actor.userId;
-          const updated = await updatePendingAction(trx, row.id, {
-            details: withNote(current.details, note),
-            ...(stillOurs
-              ? { state: "open", resolving_by: null, resolving_since: null, resolving_note: null }
-              : {}),
-          });
-          if (to === "thread") {
-            await deps.publisher.threadLine(trx, updated, { kind: "customer_message", text: message });
-          }
-          await publishChange(
-            trx,
-            deps,
-            updated,
-            { kind: "customer_notified", by: actor.userId, to },
-            "customer.notified",
-            actor.userId,
-            { destination: to === "thread" ? "thread" : to.channel, message },
-          );
-        });
+        await recordCustomerNotified(deps, actor.userId, row.id, message, to);
         deps.wakeSender();
         return { kind: "done", result: { to } };
       } catch (error) {
-        await release(deps, actor, "sending failed");
+        await release(deps, actor, "sending failed").catch(() => {});
         await appendAudit(deps.db, [
           {
             actor: actor.userId,
@@ -150,11 +124,60 @@ export function submitNameservers(
             pendingActionId: actor.pendingActionId,
             details: { error: (error as { code?: string })?.code ?? (error as Error)?.message },
           },
-        ]);
+        ]).catch(() => {});
         return { kind: "failed", error, doing: "sending the message" };
       }
     },
   );
+}
+
+/** One commit: the note, the card back to `open`, and the message queued (customer outbox or card thread). */
+async function recordCustomerNotified(
+  deps: ResolveDeps,
+  actorId: string,
+  id: string,
+  message: string,
+  to: NameserversSent["to"],
+): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const current = await lockPendingAction(trx, id);
+    if (!current) return;
+    const stillOurs = current.state === "resolving" && current.resolving_by === actorId;
+    // Taken back meanwhile (a sweeper after a stall): this submit no longer owns the card, send nothing.
+    if (!stillOurs) throw new Error("The card was released before the message was recorded");
+    const note =
+      to === "thread"
+        ? `Customer notified by <@${actorId}> (message in the thread to forward)`
+        : `Customer notified by <@${actorId}> in <#${to.channel}>`;
+    // Back to open: nothing is pending on our side; Peeker's own re-read resolves the card when done.
+    const updated = await updatePendingAction(trx, id, {
+      details: withNote(current.details, note),
+      state: "open",
+      resolving_by: null,
+      resolving_since: null,
+      resolving_note: null,
+      ...NO_INTENT,
+    });
+    if (to === "thread") {
+      await deps.publisher.threadLine(trx, updated, { kind: "customer_message", text: message });
+    } else {
+      await queueCustomerMessage(trx, {
+        pendingActionId: id,
+        channel: to.channel,
+        text: message,
+        requestedBy: actorId,
+      });
+    }
+    await publishChange(
+      trx,
+      deps,
+      updated,
+      { kind: "customer_notified", by: actorId, to },
+      "customer.notified",
+      actorId,
+      { destination: to === "thread" ? "thread" : to.channel, message },
+    );
+  });
 }
 
 /**

@@ -1,10 +1,15 @@
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
-import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { PictureUrlCheck } from "../net/picture-url-check.js";
 import { isPeekerError } from "../peeker/errors.js";
 import type { CreateOrderBody, Order, Persona } from "../peeker/types.js";
+import { recordIntent } from "./intents.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import {
+  acceptPlaced,
+  acceptQueued,
+  cancellationAccepted,
+  lookUpCorrectedOrder,
+} from "./reorder-outcomes.js";
 import type { PeekerReader } from "./reread.js";
 import {
   type Actor,
@@ -15,12 +20,11 @@ import {
   INTERACTIVE,
   lock,
   openResolution,
-  publishChange,
   type ResolveDeps,
   recheck,
   release,
 } from "./resolution.js";
-import { type QueuedReorder, type ReorderBody, type SequencerLogin, withNote } from "./slack-details.js";
+import type { QueuedReorder, ReorderBody, SequencerLogin } from "./slack-details.js";
 import type { ActionDetails } from "./snapshot.js";
 
 /**
@@ -174,61 +178,101 @@ export function submitReorder(
         return give({ kind: "failed", error, doing: "reading the original order" }, "order read failed");
       }
       const placing = withLogin(body, login.value);
+      const intent = (kind: "order_create" | "order_cancel", payload: Record<string, unknown>) =>
+        recordIntent(deps.db, { id: row.id, userId: actor.userId, kind, payload, now: deps.clock.now() });
       try {
-        const placed = await deps.peeker.createOrder(placing, INTERACTIVE);
-        await acceptPlaced(deps, actor, row.id, placed.data.id, placed.requestId);
-        return { kind: "done", result: { kind: "placed", newOrderId: placed.data.id } };
+        // The intent first (the body without its login): a crash from here on is looked up, never forgotten.
+        await intent("order_create", { original_order_id: orderId, body });
       } catch (error) {
+        return give({ kind: "failed", error, doing: "recording the reorder" }, "intent not recorded");
+      }
+      let placed: { id: string; requestId: string | undefined } | undefined;
+      let placeError: unknown;
+      try {
+        const answer = await deps.peeker.createOrder(placing, INTERACTIVE);
+        placed = { id: answer.data.id, requestId: answer.requestId };
+      } catch (error) {
+        placeError = error;
         if (!isPeekerError(error) || !error.isClientError) {
-          return give({ kind: "failed", error, doing: "placing the corrected order" }, "order failed");
+          // Unknown outcome: Peeker may have placed it. Look it up rather than call the reorder failed.
+          const found = await lookUpCorrectedOrder(deps.peeker, body, orderId, deps.clock.now()).catch(
+            () => undefined,
+          );
+          if (!found)
+            return give({ kind: "failed", error, doing: "placing the corrected order" }, "order failed");
+          placed = { id: found.id, requestId: found.requestId };
         }
-        if (error.code === "domain_already_in_active_order") {
-          if (!input.cancelOriginal) {
-            const domains = Array.isArray(error.details?.domains) ? (error.details.domains as string[]) : [];
-            return give(
-              invalid({ field: "cancelOriginal", problem: { kind: "needs_cancel", orderId, domains } }),
-              "domains held",
-            );
-          }
-          const queue = async (requestId: string | undefined) => {
-            await acceptQueued(
-              deps,
-              actor,
-              row.id,
-              {
-                originalOrderId: orderId,
-                body,
-                loginFrom: login.typed ? "modal" : "config",
-                requestedBy: actor.userId,
-              },
-              requestId,
-            );
-            return { kind: "done" as const, result: { kind: "queued" as const, originalOrderId: orderId } };
+      }
+      if (placed) {
+        // Outside the call's try: Peeker placed the order, so a failed commit must never release the card.
+        try {
+          await acceptPlaced(deps, actor.userId, row.id, placed.id, placed.requestId);
+        } catch (error) {
+          return {
+            kind: "failed",
+            error,
+            doing: "recording the corrected order",
+            changed: `Peeker placed the corrected order ${placed.id}`,
           };
-          try {
-            const cancel = await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE);
-            return await queue(cancel.requestId);
-          } catch (cancelError) {
-            // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
-            // or the original would be cancelled with no corrected order ever placed.
-            if (!(isPeekerError(cancelError) && cancelError.isClientError)) {
-              const current = await deps.peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
-              const status = current?.data.status;
-              if (status === "cancel_scheduled" || status === "cancelled")
-                return await queue(current?.requestId);
-            }
+        }
+        return { kind: "done", result: { kind: "placed", newOrderId: placed.id } };
+      }
+      const error = placeError as import("../peeker/errors.js").PeekerError;
+      if (error.code === "domain_already_in_active_order") {
+        if (!input.cancelOriginal) {
+          const domains = Array.isArray(error.details?.domains) ? (error.details.domains as string[]) : [];
+          return give(
+            invalid({ field: "cancelOriginal", problem: { kind: "needs_cancel", orderId, domains } }),
+            "domains held",
+          );
+        }
+        const queued: QueuedReorder = {
+          originalOrderId: orderId,
+          body,
+          loginFrom: login.typed ? "modal" : "config",
+          requestedBy: actor.userId,
+        };
+        try {
+          await intent("order_cancel", { original_order_id: orderId, queued });
+        } catch (intentError) {
+          return give(
+            { kind: "failed", error: intentError, doing: "recording the cancellation" },
+            "intent not recorded",
+          );
+        }
+        let cancelRequestId: string | undefined;
+        try {
+          cancelRequestId = (await deps.peeker.cancelOrder(orderId, undefined, INTERACTIVE)).requestId;
+        } catch (cancelError) {
+          // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
+          // or the original would be cancelled with no corrected order ever placed.
+          const accepted =
+            !(isPeekerError(cancelError) && cancelError.isClientError) &&
+            (await cancellationAccepted(deps.peeker, orderId));
+          if (!accepted)
             return give(
               { kind: "failed", error: cancelError, doing: "cancelling the original order" },
               "cancel failed",
             );
-          }
+          cancelRequestId = accepted.requestId;
         }
-        const problem = orderErrorProblem(error, indexes, input.login);
-        return give(
-          problem ? invalid(problem) : { kind: "failed", error, doing: "placing the corrected order" },
-          error.code,
-        );
+        try {
+          await acceptQueued(deps, actor.userId, row.id, queued, cancelRequestId);
+        } catch (recordError) {
+          return {
+            kind: "failed",
+            error: recordError,
+            doing: "recording the queued reorder",
+            changed: `Peeker accepted the cancellation of ${orderId}`,
+          };
+        }
+        return { kind: "done", result: { kind: "queued", originalOrderId: orderId } };
       }
+      const problem = orderErrorProblem(error, indexes, input.login);
+      return give(
+        problem ? invalid(problem) : { kind: "failed", error, doing: "placing the corrected order" },
+        error.code,
+      );
     },
   );
 }
@@ -342,76 +386,4 @@ function orderErrorProblem(
     return { field: "sequencerPassword", problem };
   }
   return undefined;
-}
-
-async function acceptPlaced(
-  deps: ResolveDeps,
-  actor: Actor,
-  id: string,
-  newOrderId: string,
-  requestId: string | undefined,
-): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Corrected order ${escapeMrkdwn(newOrderId)} placed by <@${actor.userId}>`,
-    );
-    details.newOrderId = newOrderId;
-    const updated = await updatePendingAction(trx, id, {
-      details,
-      ...(ours ? { resolving_note: `Corrected order ${newOrderId} in progress` } : {}),
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      { kind: "resolving", by: actor.userId, note: `Corrected order ${newOrderId} placed` },
-      "action.reorder_placed",
-      actor.userId,
-      { new_order_id: newOrderId },
-      requestId,
-    );
-  });
-  deps.wakeSender();
-}
-
-async function acceptQueued(
-  deps: ResolveDeps,
-  actor: Actor,
-  id: string,
-  queued: QueuedReorder,
-  requestId: string | undefined,
-): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-    const details = withNote(
-      current.details,
-      `Cancellation of ${escapeMrkdwn(queued.originalOrderId)} requested by <@${actor.userId}>; the corrected order follows once it is cancelled`,
-    );
-    details.queuedReorder = queued;
-    const updated = await updatePendingAction(trx, id, {
-      details,
-      ...(ours ? { resolving_note: `Reorder queued until ${queued.originalOrderId} is cancelled` } : {}),
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      {
-        kind: "resolving",
-        by: actor.userId,
-        note: `Reorder queued until ${queued.originalOrderId} is cancelled`,
-      },
-      "action.reorder_queued",
-      actor.userId,
-      { original_order_id: queued.originalOrderId, login_from: queued.loginFrom },
-      requestId,
-    );
-  });
-  deps.wakeSender();
 }

@@ -1,8 +1,10 @@
 import { escapeMrkdwn } from "../bot/mrkdwn.js";
+import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { Swap } from "../peeker/types.js";
+import { recordIntent } from "./intents.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
 import {
   type Actor,
@@ -15,6 +17,7 @@ import {
   openResolution,
   publishChange,
   type ResolveDeps,
+  type ResolverPeeker,
   recheck,
   release,
 } from "./resolution.js";
@@ -154,6 +157,18 @@ export function submitSwap(
       return give({ kind: "failed", error, doing: "checking the replacement domain" }, "pre-check failed");
     }
 
+    // The intent first: a crash or a lost answer from here on is looked up by the sweeper, never forgotten.
+    try {
+      await recordIntent(deps.db, {
+        id: row.id,
+        userId: actor.userId,
+        kind: "swap_create",
+        payload: { domain_id: domainId, replacement, type },
+        now: deps.clock.now(),
+      });
+    } catch (error) {
+      return give({ kind: "failed", error, doing: "recording the swap request" }, "intent not recorded");
+    }
     let swap: Swap;
     let requestId: string | undefined;
     let foundByLookup = false;
@@ -173,7 +188,9 @@ export function submitSwap(
         );
       }
       // Unknown outcome: Peeker may have created it. Look, never send it again.
-      const found = await lookUpSwap(deps, domainId, replacement).catch(() => undefined);
+      const found = await lookUpSwap(deps.peeker, domainId, replacement, LOOKUP_DELAYS_MS).catch(
+        () => undefined,
+      );
       if (!found)
         return give({ kind: "failed", error, doing: "creating the swap" }, "unknown outcome, no swap found");
       swap = found.swap;
@@ -181,30 +198,62 @@ export function submitSwap(
       foundByLookup = true;
     }
 
-    await deps.db.transaction().execute(async (trx) => {
-      const current = await lockPendingAction(trx, row.id);
-      if (!current) return;
-      // A card note is mrkdwn: the ids and the typed domain are escaped, only our mention stays live.
-      const note = `Swap ${escapeMrkdwn(swap.id)} to ${escapeMrkdwn(replacement)} requested by <@${actor.userId}>`;
-      const ours = current.state === "resolving" && current.resolving_by === actor.userId;
-      const updated = await updatePendingAction(trx, row.id, {
-        swap_id: swap.id,
-        details: withNote(current.details, note),
-        ...(ours ? { resolving_note: `Swap ${swap.id} in progress` } : {}),
-      });
-      await publishChange(
-        trx,
-        deps,
-        updated,
-        { kind: "resolving", by: actor.userId, note: `Swap ${swap.id} to ${replacement} requested` },
-        "action.swap_requested",
-        actor.userId,
-        { swap_id: swap.id, replacement, type, found_by_lookup: foundByLookup },
-      );
-    });
-    deps.wakeSender();
+    try {
+      await recordSwapCreated(deps, row.id, actor.userId, { swap, replacement, type, foundByLookup });
+    } catch (error) {
+      // Peeker did create it: never say "nothing was changed". The intent stays; the sweeper records it.
+      return {
+        kind: "failed",
+        error,
+        doing: "recording the swap",
+        changed: `Peeker created swap ${swap.id} to ${replacement}`,
+      };
+    }
     return { kind: "done", result: { swapId: swap.id, replacement, foundByLookup, requestId } };
   });
+}
+
+/**
+ * The swap exists in Peeker: the card follows it (`resolving`, "Swap swp_… in progress") and its intent is done.
+ * Used by the submit and by the sweeper (which finds the swap after a crash or a failed commit).
+ */
+export async function recordSwapCreated(
+  deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
+  id: string,
+  actor: string,
+  input: { swap: Swap; replacement: string; type: string; foundByLookup: boolean; afterStop?: boolean },
+): Promise<void> {
+  const { swap, replacement } = input;
+  await deps.db.transaction().execute(async (trx) => {
+    const current = await lockPendingAction(trx, id);
+    if (!current) return;
+    // A card note is mrkdwn: the ids and the typed domain are escaped, only our mention stays live.
+    const requested = `Swap ${escapeMrkdwn(swap.id)} to ${escapeMrkdwn(replacement)} requested`;
+    const note = input.afterStop
+      ? `${requested} by <@${actor}> (found in Peeker after the submit stopped)`
+      : `${requested} by <@${actor}>`;
+    const ours = current.state === "resolving" && current.resolving_by === actor;
+    const updated = await updatePendingAction(trx, id, {
+      swap_id: swap.id,
+      details: withNote(current.details, note),
+      ...NO_INTENT,
+      ...(ours ? { resolving_note: `Swap ${swap.id} in progress` } : {}),
+    });
+    await publishChange(
+      trx,
+      deps,
+      updated,
+      {
+        kind: "resolving",
+        by: actor,
+        note: input.afterStop ? `${requested} (found after the submit stopped)` : requested,
+      },
+      "action.swap_requested",
+      actor,
+      { swap_id: swap.id, replacement, type: input.type, found_by_lookup: input.foundByLookup },
+    );
+  });
+  deps.wakeSender();
 }
 
 /** What the availability pre-check blocks (design §3); `taken`, `errored` and `stale` go on to Peeker. */
@@ -260,14 +309,15 @@ export function swapErrorProblem(error: PeekerError, type: string): FieldProblem
 }
 
 /** The swap a lost `POST /swaps` may have created: same domain, same replacement, not failed. */
-async function lookUpSwap(
-  deps: ResolveDeps,
+export async function lookUpSwap(
+  peeker: Pick<ResolverPeeker, "listSwaps">,
   domainId: string,
   replacement: string,
+  delaysMs: readonly number[] = [0],
 ): Promise<{ swap: Swap; requestId: string | undefined } | undefined> {
-  for (const delay of LOOKUP_DELAYS_MS) {
+  for (const delay of delaysMs) {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    for await (const page of deps.peeker.listSwaps({ domain_id: domainId }).pages()) {
+    for await (const page of peeker.listSwaps({ domain_id: domainId }).pages()) {
       const swap = page.data.find(
         (s) =>
           s.replacement_domain !== null &&

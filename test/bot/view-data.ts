@@ -168,6 +168,10 @@ export function pendingRow(g: Gen, i: number): PendingActionRow {
     version: 1,
     updated_at: opened,
     sla_nudged_for: null,
+    intent_kind: null,
+    intent_payload: null,
+    intent_at: null,
+    intent_owner: null,
   };
 }
 

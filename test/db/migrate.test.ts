@@ -40,6 +40,7 @@ describe("migrations", () => {
       [
         "audit_log",
         "customer_channels",
+        "customer_messages",
         "pending_actions",
         "reconcile_rows",
         "runs",

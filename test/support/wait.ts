@@ -11,7 +11,8 @@ import { silentLogger } from "../../src/logger.js";
  *
  * - `waitFor(probe)`: polls until `probe` returns something truthy (a row, a Slack fake call, a log line).
  * - `waitForIdle(db)`: the bot has nothing left to do: every inbox event processed (or failed for good), every
- *   card and thread line in Slack as desired, no channel lease held, no job run in flight. Once idle, nothing
+ *   card, thread line and customer message in Slack as desired, no channel or re-read lease held, no Peeker
+ *   write in flight (intent), no job run in flight. Once idle, nothing
  *   more happens until the test sends something, so a test asserting "no duplicate" waits for idle first.
  */
 
@@ -50,6 +51,12 @@ export interface BusyCounts {
   leases: number;
   /** Job runs (reconcile, digest, nudges) started and not finished. */
   runs: number;
+  /** Customer messages (nameservers) recorded and not yet sent. */
+  messages: number;
+  /** Resources whose background re-read lease is still held. */
+  reads: number;
+  /** Pending actions with a Peeker write in flight (an intent not yet recorded or swept). */
+  intents: number;
 }
 
 /** One consistent snapshot (a single statement) of what the bot still has to do. */
@@ -62,7 +69,10 @@ export async function busyCounts(db: Kysely<Database>): Promise<BusyCounts> {
       (SELECT count(*) FROM thread_lines l JOIN slack_cards c USING (pending_action_id)
          WHERE l.state <> 'sent' AND c.ts IS NOT NULL) AS lines,
       (SELECT count(*) FROM slack_channels WHERE locked_until > now()) AS leases,
-      (SELECT count(*) FROM runs WHERE outcome = 'running') AS runs
+      (SELECT count(*) FROM runs WHERE outcome = 'running') AS runs,
+      (SELECT count(*) FROM customer_messages WHERE state <> 'sent') AS messages,
+      (SELECT count(*) FROM resource_reads WHERE leased_until > now()) AS reads,
+      (SELECT count(*) FROM pending_actions WHERE intent_kind IS NOT NULL) AS intents
   `.execute(db);
   const row = result.rows[0]!;
   return {
@@ -71,6 +81,9 @@ export async function busyCounts(db: Kysely<Database>): Promise<BusyCounts> {
     lines: Number(row.lines),
     leases: Number(row.leases),
     runs: Number(row.runs),
+    messages: Number(row.messages),
+    reads: Number(row.reads),
+    intents: Number(row.intents),
   };
 }
 

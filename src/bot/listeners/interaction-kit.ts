@@ -75,6 +75,9 @@ export function outcomeInWords(outcome: Exclude<ResolveOutcome<unknown>, { kind:
     case "refused":
       return refusalInWords(outcome.refusal);
     case "failed":
+      if (outcome.changed) {
+        return `${outcome.changed}, but ${outcome.doing} failed: ${errorInWords(outcome.error)}. Do not submit again: the card will show it within a minute.`;
+      }
       return `Could not finish ${outcome.doing}: ${errorInWords(outcome.error)}. Nothing was changed; try again.`;
     case "invalid":
       return outcome.problems.map((p) => problemInWords(p.problem)).join(" ");

@@ -56,8 +56,10 @@ export interface RecordedRequest {
   /** The bearer key, if the header had the right form. */
   apiKey: string | undefined;
   requestId: string;
-  /** Answered status; 0 for a dropped connection; undefined while in flight. */
+  /** Answered status; 0 for a dropped connection; undefined while in flight (or never answered). */
   status: number | undefined;
+  /** Under a `write_then_*` fault: the status the request was carried out with, though not answered so. */
+  performedStatus?: number;
 }
 
 export interface SeedUser {

@@ -23,7 +23,14 @@ export type SimFault =
    * Work out the answer now, send it only once `until` settles (in-process only): the client gets a snapshot
    * of the moment it asked, however late — how a test makes a stale re-read land after a newer one.
    */
-  | { kind: "hold_answer"; until: Promise<unknown> };
+  | { kind: "hold_answer"; until: Promise<unknown> }
+  /**
+   * Lost answers (issue #10): carry the request out (the write happens, its webhook is emitted), then never
+   * answer (`write_then_hang`, held until the simulator closes) or answer 500 `internal_error`
+   * (`write_then_error`). The client cannot tell either from a failed write.
+   */
+  | { kind: "write_then_hang" }
+  | { kind: "write_then_error"; status?: number };
 
 export interface FaultRule {
   /** `"GET /orders/{id}"` (route template) or `"GET /orders/ord_…"` (concrete path); omitted = every route. */

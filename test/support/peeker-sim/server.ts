@@ -182,6 +182,16 @@ export class PeekerSim {
         req.socket.destroy();
         return;
       }
+      if (plan.fault?.kind === "write_then_hang" || plan.fault?.kind === "write_then_error") {
+        const done = this.#route(match, method, path, url, bearer, body, bodyError);
+        record.performedStatus = done.status;
+        if (plan.fault.kind === "write_then_hang") {
+          // Done, and the answer never comes: the caller sees a timeout (or dies waiting).
+          await this.#sleep(24 * 60 * 60 * 1000);
+          return;
+        }
+        throw new SimHttpError(plan.fault.status ?? 500, "internal_error", "Unexpected server error");
+      }
       if (plan.fault) throw faultError(plan.fault);
       answer = this.#route(match, method, path, url, bearer, body, bodyError);
     } catch (error) {
@@ -264,7 +274,12 @@ export function startPeekerSim(options: PeekerSimOptions = {}): Promise<PeekerSi
   return PeekerSim.start(options);
 }
 
-function faultError(fault: Exclude<SimFault, { kind: "latency" | "drop" | "hold_answer" }>): SimHttpError {
+function faultError(
+  fault: Exclude<
+    SimFault,
+    { kind: "latency" | "drop" | "hold_answer" | "write_then_hang" | "write_then_error" }
+  >,
+): SimHttpError {
   if (fault.kind === "rate_limited") {
     return new SimHttpError(429, "rate_limited", "API rate limit exceeded", undefined, {
       retry_after_seconds: fault.retryAfterSeconds ?? 12,

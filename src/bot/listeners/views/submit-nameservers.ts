@@ -25,18 +25,13 @@ export function registerNameserversSubmit(app: App, deps: ListenerDeps): void {
         ? "customer"
         : "thread";
     const actor = { userId: body.user.id, pendingActionId: meta.id };
-    const messenger = {
-      post: async (channel: string, text: string) => {
-        await client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
-      },
-    };
     await answerSubmission({
       deps,
       client,
       ack,
       viewId: view.id,
       title: TITLE,
-      work: submitNameservers({ ...resolve, messenger }, actor, { message, sendTo }),
+      work: submitNameservers(resolve, actor, { message, sendTo }),
       tellRefusal: (text) =>
         tell(client, deps, { channel: deps.config.slack.channelId, user: body.user.id }, text),
       render: (outcome) => {

@@ -1,0 +1,77 @@
+import type { Selectable } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { CustomerMessagesTable, Database } from "./schema.js";
+
+/** The customer outbox (migrations/0006_intents_and_customer_outbox.sql). */
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type CustomerMessageRow = Selectable<CustomerMessagesTable>;
+
+/** Queued in the caller's transaction, with the state change that asked for it. */
+export async function queueCustomerMessage(
+  trx: Transaction<Database>,
+  input: { pendingActionId: string; channel: string; text: string; requestedBy: string },
+): Promise<void> {
+  await trx
+    .insertInto("customer_messages")
+    .values({
+      pending_action_id: input.pendingActionId,
+      channel: input.channel,
+      text: input.text,
+      requested_by: input.requestedBy,
+    })
+    .execute();
+}
+
+/**
+ * Takes the next due message and marks it `sending` in one short statement (committed before the Slack call),
+ * pushing its next attempt out so no other replica takes it meanwhile. Returns it as it was before (its state
+ * says whether an earlier attempt's outcome is unknown).
+ */
+export async function takeDueCustomerMessage(
+  db: Kysely<Database>,
+  leaseSeconds: number,
+): Promise<CustomerMessageRow | undefined> {
+  const result = await sql<CustomerMessageRow>`
+    WITH due AS (
+      SELECT * FROM customer_messages
+      WHERE state <> 'sent' AND next_attempt_at <= now()
+      ORDER BY id
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE customer_messages m
+    SET state = 'sending',
+        attempt_at = coalesce(m.attempt_at, now()),
+        attempts = m.attempts + 1,
+        next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+    FROM due
+    WHERE m.id = due.id
+    RETURNING due.*`.execute(db);
+  return result.rows[0];
+}
+
+export async function markCustomerMessageSent(db: Db, id: string, ts: string | null): Promise<void> {
+  await db
+    .updateTable("customer_messages")
+    .set({ state: "sent", ts, sent_at: sql`now()`, last_error: null })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Try again after `delayMs`; `known` = Slack said it did not post it, so no lookup is needed first. */
+export async function markCustomerMessageRetry(
+  db: Db,
+  id: string,
+  input: { delayMs: number; error: string; known: boolean },
+): Promise<void> {
+  await db
+    .updateTable("customer_messages")
+    .set({
+      ...(input.known ? { state: "to_send" as const } : {}),
+      last_error: input.error,
+      next_attempt_at: sql`now() + make_interval(secs => ${input.delayMs / 1000})`,
+    })
+    .where("id", "=", id)
+    .execute();
+}
