@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const result = await runChaos(options, logsDir);
   const { atTwoIntervals: verdict, final, duplicates: dups } = result;
   const flows = result.flows.filter((f) => f.stage === "submitted");
+  const long = result.resolvingSpells.filter((r) => r.seconds > options.reconcileSeconds);
   const rows: Row[] = [
     { what: "seed", measured: String(options.seed), target: "—", ok: undefined },
     {
@@ -58,6 +59,12 @@ async function main(): Promise<void> {
       measured: String(final.resolving),
       target: "0",
       ok: final.resolving === 0,
+    },
+    {
+      what: `cards resolving longer than one interval (${options.reconcileSeconds} s) during the run`,
+      measured: `${long.length} (longest ${(result.resolvingSpells[0]?.seconds ?? 0).toFixed(0)} s)`,
+      target: "—",
+      ok: undefined,
     },
     {
       what: "Slack outbox not yet sent at the end",

@@ -87,7 +87,7 @@ export function createClicker(options: {
     postSigned(`${url}/slack/events`, interactionBody(payload), options.signingSecret);
 
   const waitForm = async (triggerId: string, callback: string): Promise<StoredView | undefined> => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const view = slack.views().find((v) => v.triggerId === triggerId);
       if (view && view.view.callback_id === callback) return view;

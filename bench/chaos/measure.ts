@@ -114,6 +114,7 @@ export async function snapshot(
   const describe = (r: Row | undefined) =>
     r
       ? {
+          peekerNow: peekerStatusOf(sim, r),
           state: r.state,
           kind: r.resource_kind,
           resource: r.resource_id,
@@ -274,4 +275,30 @@ export function duplicates(
     }
   }
   return { swaps, orders, repeatedCancels, customerMessages, customerMessagesSent, details };
+}
+
+/** What Peeker says now about a row's resource (status, open actions), to tell why a card is left over. */
+function peekerStatusOf(sim: PeekerSim, row: Row): Record<string, unknown> {
+  const state = sim.control.state;
+  switch (row.resource_kind) {
+    case "order":
+      return {
+        order: state.orders.get(row.order_id ?? row.resource_id)?.status,
+        open: sim.control.openOrderActions(row.order_id ?? row.resource_id).length,
+      };
+    case "domain": {
+      const d = state.domains.get(row.domain_id ?? row.resource_id);
+      return { domain: d?.status, open: d?.actions.length };
+    }
+    case "domain_import": {
+      const i = state.imports.get(row.import_id ?? row.resource_id);
+      return { import: i?.status, open: i?.actions.length };
+    }
+    case "swap": {
+      const s = state.swaps.get(row.resource_id);
+      return { swap: s?.status, open: s?.actions.length };
+    }
+    default:
+      return {};
+  }
 }

@@ -17,6 +17,48 @@ import { createWorld, type WorldStats } from "./world.js";
 
 /** The phases of one chaos run: set up, seed and settle, faults, then watch the drift go (or not). */
 
+/** How long each card stayed `resolving`, as the samples saw it (first to last sample in a row). */
+export interface ResolvingSpell {
+  key: string;
+  seconds: number;
+  note: unknown;
+  /** Still resolving when the run ended. */
+  open: boolean;
+}
+
+function resolvingTracker() {
+  const since = new Map<string, { first: number; last: number; note: unknown }>();
+  const spells: ResolvingSpell[] = [];
+  return {
+    see(s: Snapshot) {
+      const now = new Set<string>();
+      for (const row of s.resolvingRows) {
+        const key = String(row.key);
+        now.add(key);
+        const seen = since.get(key);
+        if (seen) {
+          seen.last = s.at;
+          seen.note = row.note;
+        } else since.set(key, { first: s.at, last: s.at, note: row.note });
+      }
+      for (const [key, seen] of since) {
+        if (now.has(key)) continue;
+        spells.push({ key, seconds: (seen.last - seen.first) / 1000, note: seen.note, open: false });
+        since.delete(key);
+      }
+    },
+    spells(): ResolvingSpell[] {
+      const open = [...since].map(([key, seen]) => ({
+        key,
+        seconds: (seen.last - seen.first) / 1000,
+        note: seen.note,
+        open: true,
+      }));
+      return [...spells, ...open].sort((a, b) => b.seconds - a.seconds);
+    },
+  };
+}
+
 export const CHANNEL = "C0CHAOS0001";
 const SECRET = "whsec_chaos_bench_secret";
 const SIGNING_SECRET = "chaos-bench-signing-secret";
@@ -41,6 +83,8 @@ export interface ChaosResult {
   logs: LogSummary;
   /** The audit trail of every card left drifting, resolving or duplicated (the database is dropped after). */
   audit: Record<string, unknown[]>;
+  /** The longest `resolving` spells seen (a card is stuck past one reconcile interval, design §6). */
+  resolvingSpells: ResolvingSpell[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,7 +126,12 @@ export async function runChaos(options: ChaosOptions, logsDir: string): Promise<
     );
     await client.connect();
     const world = createWorld(sim, forwarder, prng.fork("world"), tag);
-    const look = () => snapshot(client, sim, slack, CHANNEL);
+    const resolving = resolvingTracker();
+    const look = async () => {
+      const seen = await snapshot(client, sim, slack, CHANNEL);
+      resolving.see(seen);
+      return seen;
+    };
 
     console.log(`seeding ${options.perReason} actions of each of 4 reasons…`);
     const seedStart = Date.now();
@@ -140,6 +189,10 @@ export async function runChaos(options: ChaosOptions, logsDir: string): Promise<
     const suspects = [
       ...settle.final.items.filter((i) => i.kind !== "double").map((i) => i.key),
       ...settle.final.resolvingRows.map((r) => String(r.key)),
+      ...resolving
+        .spells()
+        .filter((r) => r.seconds > options.reconcileSeconds)
+        .map((r) => r.key),
       ...dups.details.flatMap((d) => (d.write === "POST /swaps" ? [`replace_domain:${d.domain}`] : [])),
       ...dups.details.flatMap((d) =>
         d.write === "customer message" ? flows.filter((f) => f.nonce === d.nonce).map((f) => f.cardKey) : [],
@@ -149,6 +202,7 @@ export async function runChaos(options: ChaosOptions, logsDir: string): Promise<
       options,
       database: database.kind,
       audit: await auditOf(client, [...new Set(suspects)]),
+      resolvingSpells: resolving.spells().slice(0, 20),
       baseline: { seconds: baselineSeconds, ...baseline },
       timeline,
       faultsStoppedAt,
@@ -219,7 +273,7 @@ async function faultPhase(
   const end = Date.now() + options.seconds * 1000;
   let nextKill = Date.now() + prng.int(5_000, 15_000);
   const clickers = options.clicks
-    ? Array.from({ length: 2 }, async () => {
+    ? Array.from({ length: 3 }, async () => {
         while (Date.now() < end) {
           await clicker.runOne().catch((error: Error) => console.error(`click failed: ${error.message}`));
           await sleep(prng.int(200, 1_200));
