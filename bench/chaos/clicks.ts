@@ -31,7 +31,10 @@ export interface FlowRecord {
   /** What the submit's answer said (errors / Working… / closed / HTTP status). */
   answer: string;
   killedDuring: boolean;
-  /** Customer-message marker (nameservers): each submit's text is unique, so a second copy is a duplicate. */
+  /**
+   * Customer-message marker (nameservers): each submit's text is unique, so a second copy is a duplicate. Fixed
+   * width, so no marker is a prefix of another.
+   */
   nonce: string | undefined;
   resource: { kind: "import" | "domain"; id: string } | undefined;
 }
@@ -159,7 +162,10 @@ export function createClicker(options: {
       const operator =
         OPERATORS[[...cardKey].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % OPERATORS.length]!;
       seq++;
-      const nonce = spec.flow === "nameservers" ? `${NONCE_PREFIX}${options.tag}-${seq}` : undefined;
+      const nonce =
+        spec.flow === "nameservers"
+          ? `${NONCE_PREFIX}${options.tag}-${String(seq).padStart(6, "0")}`
+          : undefined;
       const record: FlowRecord = {
         flow: spec.flow,
         cardKey,
@@ -185,7 +191,12 @@ export function createClicker(options: {
         const pressed = await post(pressAt.url, press).catch(() => undefined);
         const form = pressed?.status === 200 ? await waitForm(triggerId, spec.callback) : undefined;
         if (!form) {
-          record.answer = pressed ? `press ${pressed.status}` : "press failed";
+          const shown = slack.views().find((v) => v.triggerId === triggerId);
+          record.answer = !pressed
+            ? "press failed"
+            : shown
+              ? `modal: ${JSON.stringify(shown.view.blocks ?? []).slice(0, 160)}`
+              : `press ${pressed.status}, no modal`;
           return record;
         }
         const submitAt = prng.pick(options.fleet.liveSlots());
