@@ -146,14 +146,43 @@ export function createClicker(options: {
     }
   };
 
+  /** Presses the card's button on a live replica and waits for the form (or says what the modal showed). */
+  const openForm = async (
+    card: StoredMessage,
+    spec: (typeof FLOW_OF)[string],
+    operator: string,
+    pendingActionId: string,
+  ): Promise<{ form: StoredView } | { answer: string }> => {
+    const pressAt = prng.pick(options.fleet.live());
+    if (!pressAt) return { answer: "no live bot" };
+    const triggerId = nextTriggerId();
+    const press = buildBlockActions({
+      actionId: spec.action,
+      value: pendingActionId,
+      userId: operator,
+      channelId: options.channel,
+      messageTs: card.ts,
+      triggerId,
+    });
+    const pressed = await post(pressAt.url, press).catch(() => undefined);
+    const form = pressed?.status === 200 ? await waitForm(triggerId, spec.callback) : undefined;
+    if (form) return { form };
+    const shown = slack.views().find((v) => v.triggerId === triggerId);
+    if (!pressed) return { answer: "press failed" };
+    return {
+      answer: shown
+        ? `modal: ${JSON.stringify(shown.view.blocks ?? []).slice(0, 160)}`
+        : `press ${pressed.status}, no modal`,
+    };
+  };
+
   return {
     records: () => [...records],
     async runOne() {
       const card = prng.pick(
         openCards().filter((m) => !busy.has(String(m.metadata?.event_payload?.card_key))),
       );
-      const pressAt = prng.pick(options.fleet.live());
-      if (!card || !pressAt) return undefined;
+      if (!card) return undefined;
       const payload = card.metadata!.event_payload;
       const cardKey = String(payload.card_key);
       const pendingActionId = String(payload.pending_action_id);
@@ -179,26 +208,17 @@ export function createClicker(options: {
       };
       busy.add(cardKey);
       try {
-        const triggerId = nextTriggerId();
-        const press = buildBlockActions({
-          actionId: spec.action,
-          value: pendingActionId,
-          userId: operator,
-          channelId: options.channel,
-          messageTs: card.ts,
-          triggerId,
-        });
-        const pressed = await post(pressAt.url, press).catch(() => undefined);
-        const form = pressed?.status === 200 ? await waitForm(triggerId, spec.callback) : undefined;
-        if (!form) {
-          const shown = slack.views().find((v) => v.triggerId === triggerId);
-          record.answer = !pressed
-            ? "press failed"
-            : shown
-              ? `modal: ${JSON.stringify(shown.view.blocks ?? []).slice(0, 160)}`
-              : `press ${pressed.status}, no modal`;
+        // Like a person: when the modal says Peeker or Slack failed, press again (up to three times).
+        let opened: Awaited<ReturnType<typeof openForm>> = { answer: "" };
+        for (let attempt = 1; attempt <= 3 && !("form" in opened); attempt++) {
+          opened = await openForm(card, spec, operator, pendingActionId);
+          if (!("form" in opened) && !/Could not finish|no modal|press failed/.test(opened.answer)) break;
+        }
+        if (!("form" in opened)) {
+          record.answer = opened.answer;
           return record;
         }
+        const form = opened.form;
         const submitAt = prng.pick(options.fleet.liveSlots());
         if (!submitAt) return record;
         record.resource = spec.flow === "nameservers" ? await options.resourceOf(pendingActionId) : undefined;

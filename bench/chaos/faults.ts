@@ -83,7 +83,7 @@ export function createFaultInjector(
 
   return {
     tick() {
-      if (prng.chance(0.18)) peekerBurst();
+      if (prng.chance(0.12)) peekerBurst();
       if (prng.chance(0.12)) slackBurst();
     },
     clear() {
