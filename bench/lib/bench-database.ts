@@ -61,7 +61,8 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function admin(url: string, sql: string): Promise<void> {
+/** Runs one statement on an admin connection (CREATE / DROP DATABASE). */
+export async function admin(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
