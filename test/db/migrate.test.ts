@@ -42,6 +42,7 @@ describe("migrations", () => {
         "customer_channels",
         "pending_actions",
         "reconcile_rows",
+        "resource_reads",
         "runs",
         "schema_migrations",
         "slack_cards",
