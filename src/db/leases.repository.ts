@@ -25,7 +25,15 @@ export async function releaseOrphanedLeases(
     .select("locked_by")
     .where("locked_by", "like", `${prefix}%`)
     .execute();
-  for (const row of [...events, ...channels]) if (row.locked_by) holders.add(row.locked_by);
+  // Re-read leases of src/pending/resource-lease.ts (holder `<hostname>:<pid>`): a SIGKILLed re-read must not
+  // keep its resource busy for the lease's two minutes.
+  const reads = await db
+    .selectFrom("resource_reads")
+    .select("leased_by as locked_by")
+    .distinct()
+    .where("leased_by", "like", `${prefix}%`)
+    .execute();
+  for (const row of [...events, ...channels, ...reads]) if (row.locked_by) holders.add(row.locked_by);
 
   const orphans = [...holders].filter((holder) => {
     if (holder === self.workerId) return false;
@@ -44,6 +52,11 @@ export async function releaseOrphanedLeases(
     .updateTable("slack_channels")
     .set({ locked_by: null, locked_until: null })
     .where("locked_by", "in", orphans)
+    .execute();
+  await db
+    .updateTable("resource_reads")
+    .set({ leased_by: null, lease_token: null, leased_until: null })
+    .where("leased_by", "in", orphans)
     .execute();
   return Number(released.numUpdatedRows);
 }

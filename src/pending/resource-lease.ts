@@ -25,6 +25,13 @@ export interface LeasedRead extends ReadTicket {
 
 const HOLDER = `${hostname()}:${process.pid}`;
 
+/**
+ * Resources this process is re-reading right now. A lease in the database held by this process but not listed
+ * here is one whose give-back failed (the database was unreachable at that moment): it is taken back at once
+ * rather than blocking the resource until it runs out.
+ */
+const heldHere = new Set<string>();
+
 /** How long a lease outlives its holder: longer than one re-read with its retries and a 429 pause. */
 export const LEASE_SECONDS = 120;
 
@@ -45,9 +52,11 @@ export async function takeLease(
        SET leased_by = excluded.leased_by, lease_token = excluded.lease_token, leased_until = excluded.leased_until,
            read_seq = excluded.read_seq, read_started_at = excluded.read_started_at
      WHERE r.leased_until IS NULL OR r.leased_until < clock_timestamp()
+        OR (r.leased_by = ${HOLDER} AND ${!heldHere.has(resource)})
     RETURNING r.read_seq AS seq, r.read_started_at AS started_at, r.leased_until`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
+  heldHere.add(resource);
   return { resource, seq: String(row.seq), startedAt: row.started_at, leasedUntil: row.leased_until };
 }
 
@@ -77,6 +86,7 @@ export async function readNumberNow(db: Kysely<Database>): Promise<string> {
 
 /** Gives the lease back, if it is still ours (an expired lease someone else took has another token). */
 export async function releaseLease(db: Kysely<Database>, lease: LeasedRead): Promise<void> {
+  heldHere.delete(lease.resource);
   await db
     .updateTable("resource_reads")
     .set({ leased_by: null, lease_token: null, leased_until: null })

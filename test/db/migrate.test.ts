@@ -43,6 +43,7 @@ describe("migrations", () => {
         "customer_messages",
         "pending_actions",
         "reconcile_rows",
+        "resource_reads",
         "runs",
         "schema_migrations",
         "slack_cards",
