@@ -174,7 +174,14 @@ describe("send nameservers", () => {
     const edited = `Hi Acme! Please set ns1.example-dns.com and ns2.example-dns.com for ${name}.`;
     const answer = await submit(stack, { view: form, values: formValues(edited, "customer") });
     expect(viewText(answer.json)).toContain(`<#${CUSTOMER_CHANNEL}>`);
-    const posted = stack.slack.messages(CUSTOMER_CHANNEL);
+    // Sent after the commit by the outbox (issue #10): wait for it, then check it went once.
+    const posted = await waitFor(
+      () =>
+        stack.slack.messages(CUSTOMER_CHANNEL).length > 0
+          ? stack.slack.messages(CUSTOMER_CHANNEL)
+          : undefined,
+      { what: "the customer message" },
+    );
     expect(posted.map((m) => m.text)).toEqual([edited]);
     await cardShowing(stack, key, `Customer notified by <@${OPERATOR}> in <#${CUSTOMER_CHANNEL}>`);
     await waitFor(() => threadTexts(stack, card).some((l) => l.includes(`in <#${CUSTOMER_CHANNEL}>`)), {
