@@ -5,8 +5,6 @@ import { describeReconcileCounts } from "./bot/views/reconcile-summary.js";
 import { ConfigError, loadConfig, secretsOf } from "./config.js";
 import { createScrubber } from "./log-scrub.js";
 import { createLogger, errorSerializer, type Logger } from "./logger.js";
-import { openMigratedDatabase, runReconcileOnce, startBot } from "./main.js";
-import { digestCommand, doctorCommand, manifestCommand } from "./ops/commands.js";
 
 /** `npm start`, `npm run migrate`, …: one entry point, one job per command. */
 
@@ -26,9 +24,11 @@ async function main(): Promise<void> {
     console.error(`Unknown command "${command}". Commands: ${COMMANDS.join(", ")}.`);
     process.exit(2);
   }
-  // These two report bad settings themselves (doctor) or need none (manifest).
-  if (command === "manifest") process.exit(manifestCommand(process.argv.slice(3)));
-  if (command === "doctor") process.exit(await doctorCommand(environment()));
+  // The application is loaded only when needed: a bad setting is reported without loading (or, from source,
+  // compiling) the whole bot first. These two report bad settings themselves (doctor) or need none (manifest).
+  const commands = () => import("./ops/commands.js");
+  if (command === "manifest") process.exit((await commands()).manifestCommand(process.argv.slice(3)));
+  if (command === "doctor") process.exit(await (await commands()).doctorCommand(environment()));
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(environment());
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const { openMigratedDatabase, startBot } = await import("./main.js");
 
   if (command === "migrate") {
     const { database, embedded } = await openMigratedDatabase(config, logger);
@@ -48,12 +49,13 @@ async function main(): Promise<void> {
     return;
   }
   if (command === "reconcile") process.exit(await reconcileOnce(config, logger));
-  if (command === "digest") process.exit(await digestCommand(config, logger));
+  if (command === "digest") process.exit(await (await commands()).digestCommand(config, logger));
   await runUntilSignalled(await startBot(config, { logger }), logger, config.shutdownDrainSeconds);
 }
 
 /** `npm run reconcile`: one run, its counts on stdout; exit 1 when it failed or met errors (design §3). */
 async function reconcileOnce(config: ReturnType<typeof loadConfig>, logger: Logger): Promise<number> {
+  const { runReconcileOnce } = await import("./main.js");
   let result: Awaited<ReturnType<typeof runReconcileOnce>>;
   try {
     result = await runReconcileOnce(config, { logger });

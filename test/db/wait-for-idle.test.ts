@@ -23,7 +23,16 @@ describe("waitForIdle", () => {
   };
 
   it("is idle on an empty database", async () => {
-    expect(await busyCounts(db())).toEqual({ inbox: 0, cards: 0, lines: 0, leases: 0, runs: 0 });
+    expect(await busyCounts(db())).toEqual({
+      inbox: 0,
+      cards: 0,
+      lines: 0,
+      leases: 0,
+      runs: 0,
+      messages: 0,
+      reads: 0,
+      intents: 0,
+    });
     await waitForIdle(db(), { timeoutMs: 1000 });
   });
 
