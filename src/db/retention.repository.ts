@@ -40,7 +40,7 @@ export async function pruneResolvedActions(
   db: Db,
   cutoff: Date,
   limit: number,
-): Promise<{ actions: number; cards: number; threadLines: number }> {
+): Promise<{ actions: number; cards: number; threadLines: number; customerMessages: number }> {
   return db.transaction().execute(async (trx) => {
     const picked = await sql<{ id: string }>`
       SELECT p.id FROM pending_actions p
@@ -48,11 +48,18 @@ export async function pruneResolvedActions(
          AND NOT EXISTS (SELECT 1 FROM slack_cards c
                           WHERE c.pending_action_id = p.id AND c.posted_hash IS DISTINCT FROM c.desired_hash)
          AND NOT EXISTS (SELECT 1 FROM thread_lines t WHERE t.pending_action_id = p.id AND t.state <> 'sent')
+         AND NOT EXISTS (SELECT 1 FROM customer_messages m
+                          WHERE m.pending_action_id = p.id AND m.state <> 'sent')
        ORDER BY p.resolved_at
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED`.execute(trx);
     const ids = picked.rows.map((r) => r.id);
-    if (ids.length === 0) return { actions: 0, cards: 0, threadLines: 0 };
+    if (ids.length === 0) return { actions: 0, cards: 0, threadLines: 0, customerMessages: 0 };
+    // Sent customer messages reference the action (foreign key): they go with it.
+    const customerMessages = await trx
+      .deleteFrom("customer_messages")
+      .where("pending_action_id", "in", ids)
+      .executeTakeFirst();
     const threadLines = await trx
       .deleteFrom("thread_lines")
       .where("pending_action_id", "in", ids)
@@ -67,6 +74,21 @@ export async function pruneResolvedActions(
       actions: Number(actions.numDeletedRows),
       cards: Number(cards.numDeletedRows),
       threadLines: Number(threadLines.numDeletedRows),
+      customerMessages: Number(customerMessages.numDeletedRows),
     };
   });
+}
+
+/**
+ * Re-read bookkeeping (`resource_reads`, one row per resource ever re-read) not used since the cutoff and not
+ * leased. Safe to forget: it only orders re-reads that overlap in time, and none spans the retention window.
+ */
+export async function pruneResourceReads(db: Db, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM resource_reads WHERE resource_key IN (
+      SELECT resource_key FROM resource_reads
+       WHERE (leased_until IS NULL OR leased_until < now())
+         AND coalesce(applied_at, read_started_at) < ${cutoff}
+       LIMIT ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

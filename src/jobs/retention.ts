@@ -1,6 +1,11 @@
 import type { Kysely } from "kysely";
 import { DAY } from "../clock.js";
-import { pruneAuditLog, pruneResolvedActions, pruneSentThreadLines } from "../db/retention.repository.js";
+import {
+  pruneAuditLog,
+  pruneResolvedActions,
+  pruneResourceReads,
+  pruneSentThreadLines,
+} from "../db/retention.repository.js";
 import type { Database } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -28,7 +33,14 @@ export interface RetentionDeps {
 }
 
 export interface RetentionCounts extends JobResult {
-  counts: { audit_log: number; thread_lines: number; slack_cards: number; pending_actions: number };
+  counts: {
+    audit_log: number;
+    thread_lines: number;
+    slack_cards: number;
+    pending_actions: number;
+    customer_messages: number;
+    resource_reads: number;
+  };
 }
 
 export function runRetentionJob(
@@ -49,7 +61,14 @@ export async function pruneOnce(deps: RetentionDeps, signal?: AbortSignal): Prom
   const batchSize = deps.batchSize ?? 500;
   const maxBatches = deps.maxBatches ?? 20;
   const cutoff = new Date(deps.now().getTime() - deps.retentionDays * DAY);
-  const counts = { audit_log: 0, thread_lines: 0, slack_cards: 0, pending_actions: 0 };
+  const counts = {
+    audit_log: 0,
+    thread_lines: 0,
+    slack_cards: 0,
+    pending_actions: 0,
+    customer_messages: 0,
+    resource_reads: 0,
+  };
   const loop = async (step: () => Promise<number>) => {
     for (let i = 0; i < maxBatches && !signal?.aborted; i++) {
       if ((await step()) < batchSize) return;
@@ -60,6 +79,7 @@ export async function pruneOnce(deps: RetentionDeps, signal?: AbortSignal): Prom
     counts.pending_actions += removed.actions;
     counts.slack_cards += removed.cards;
     counts.thread_lines += removed.threadLines;
+    counts.customer_messages += removed.customerMessages;
     return removed.actions;
   });
   await loop(async () => {
@@ -70,6 +90,11 @@ export async function pruneOnce(deps: RetentionDeps, signal?: AbortSignal): Prom
   await loop(async () => {
     const removed = await pruneAuditLog(db, cutoff, batchSize);
     counts.audit_log += removed;
+    return removed;
+  });
+  await loop(async () => {
+    const removed = await pruneResourceReads(db, cutoff, batchSize);
+    counts.resource_reads += removed;
     return removed;
   });
   for (const [table, value] of Object.entries(counts)) {

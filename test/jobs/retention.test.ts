@@ -63,6 +63,11 @@ async function seedThreadLine(db: Kysely<Database>, actionId: string, sent: bool
   );
 }
 
+async function seedCustomerMessage(db: Kysely<Database>, actionId: string, state: "sent" | "to_send") {
+  await sql`INSERT INTO customer_messages (pending_action_id, channel, text, requested_by, state, created_at)
+            VALUES (${actionId}, 'C0CUSTOMER', 'nameservers', 'U0OP', ${state}, ${daysAgo(150)})`.execute(db);
+}
+
 async function seedAudit(db: Kysely<Database>, actionId: string | null, ageDays: number) {
   await sql`INSERT INTO audit_log (at, actor, action, pending_action_id, resource_id)
             VALUES (${daysAgo(ageDays)}, 'system', 'test.aged', ${actionId}, 'res_retention')`.execute(db);
@@ -105,6 +110,15 @@ describe("retention prunes old rows and keeps what is still needed", () => {
     await seedThreadLine(db(), resolvedUnsentLine.id, false, 150);
     await seedAudit(db(), null, 95);
     await seedAudit(db(), null, 10);
+    // A customer message sent long ago goes with its action; one still waiting for Slack keeps its action.
+    await seedCustomerMessage(db(), oldResolved[0]!.id, "sent");
+    const resolvedUnsentMessage = await seedAction(db(), { state: "resolved", resolvedDaysAgo: 150 });
+    await seedCustomerMessage(db(), resolvedUnsentMessage.id, "to_send");
+    // Re-read bookkeeping: an old unleased row goes, a recent one and a leased one stay.
+    await sql`INSERT INTO resource_reads (resource_key, applied_at) VALUES
+              ('domain:dom_old', ${daysAgo(100)}), ('domain:dom_recent', ${daysAgo(1)})`.execute(db());
+    await sql`INSERT INTO resource_reads (resource_key, applied_at, leased_by, leased_until) VALUES
+              ('domain:dom_leased', ${daysAgo(100)}, 'someone', now() + interval '1 minute')`.execute(db());
 
     const result = await pruneOnce({
       db: db(),
@@ -122,12 +136,22 @@ describe("retention prunes old rows and keeps what is still needed", () => {
       thread_lines: 8,
       // 7 of the pruned actions and the old one without an action; not the open action's.
       audit_log: 8,
+      customer_messages: 1,
+      resource_reads: 1,
     });
     const remaining = await db().selectFrom("pending_actions").select("id").orderBy("id").execute();
     expect(remaining.map((r) => String(r.id)).sort()).toEqual(
-      [recentResolved.id, oldOpen.id, resolvedUnposted.id, resolvedUnsentLine.id].sort(),
+      [
+        recentResolved.id,
+        oldOpen.id,
+        resolvedUnposted.id,
+        resolvedUnsentLine.id,
+        resolvedUnsentMessage.id,
+      ].sort(),
     );
-    expect(await count(db(), "SELECT count(*) AS n FROM slack_cards")).toBe(4);
+    expect(await count(db(), "SELECT count(*) AS n FROM customer_messages")).toBe(1);
+    expect(await count(db(), "SELECT count(*) AS n FROM resource_reads")).toBe(2);
+    expect(await count(db(), "SELECT count(*) AS n FROM slack_cards")).toBe(5);
     expect(
       await count(db(), `SELECT count(*) AS n FROM audit_log WHERE pending_action_id = ${oldOpen.id}`),
     ).toBe(1);
