@@ -121,6 +121,37 @@ export async function scheduleEventRetry(
     .execute();
 }
 
+/**
+ * The event's resource is leased by another worker (src/pending/resource-lease.ts): tried again once that lease
+ * is over, or after `maxWaitMs` at most (a live holder usually gives it back within a second), plus `jitterMs`.
+ * The claim's attempt is given back: waiting on a holder is not a failure, and must never use up the event's
+ * attempts (a dead holder's lease alone would take several). Times are the database's, like the lease's.
+ */
+export async function deferEventForBusyResource(
+  db: Kysely<Database>,
+  workerId: string,
+  eventId: string,
+  input: { resourceKey: string; maxWaitMs: number; jitterMs: number; error: string },
+): Promise<void> {
+  const { resourceKey, maxWaitMs, jitterMs, error } = input;
+  await db
+    .updateTable("webhook_events")
+    .set({
+      next_attempt_at: sql`greatest(now(), least(
+        coalesce((SELECT leased_until FROM resource_reads WHERE resource_key = ${resourceKey}), now()),
+        now() + make_interval(secs => ${maxWaitMs / 1000})))
+        + make_interval(secs => ${jitterMs / 1000})`,
+      attempts: sql`greatest(attempts - 1, 0)`,
+      locked_until: null,
+      locked_by: null,
+      last_error: error,
+    })
+    .where("event_id", "=", eventId)
+    .where("locked_by", "=", workerId)
+    .where("locked_until", ">", sql<Date>`now()`)
+    .execute();
+}
+
 export async function markEventFailed(
   db: Kysely<Database>,
   workerId: string,

@@ -5,6 +5,7 @@ import type { Database } from "../db/schema.js";
 import {
   type ClaimedEvent,
   claimDueEvents,
+  deferEventForBusyResource,
   markEventFailed,
   markEventsProcessed,
   pruneWebhookEvents,
@@ -13,6 +14,7 @@ import {
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { PeekerError } from "../peeker/errors.js";
+import { ResourceBusyError } from "../pending/process-event.js";
 import { type EventLeases, keepEventLeases } from "./event-leases.js";
 import { createWorkerLoop, type WorkerLoop } from "./worker-loop.js";
 
@@ -40,6 +42,10 @@ export interface InboxProcessorOptions {
 }
 
 export const MAX_ATTEMPTS = 10;
+/** Longest an event waits for a busy resource before looking again (its holder usually gives the lease back soon). */
+const BUSY_MAX_WAIT_MS = 2000;
+/** Spread of the retries of events waiting on one resource, so they do not all come back in the same instant. */
+const BUSY_JITTER_MS = 500;
 
 export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop {
   const { db, workerId, logger, metrics } = options;
@@ -62,7 +68,11 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       return event.event_id;
     } catch (error) {
       if (!leases.owns(event.event_id)) return undefined;
-      await recordFailure(event, describe(error)).catch((markError: unknown) =>
+      const settle =
+        error instanceof ResourceBusyError
+          ? deferForHolder(event, error)
+          : recordFailure(event, describe(error));
+      await settle.catch((markError: unknown) =>
         logger.error(
           { eventId: event.event_id, err: { message: (markError as Error)?.message } },
           "could not record an event's failure; its lease runs out and it is tried again",
@@ -70,6 +80,18 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       );
       return undefined;
     }
+  };
+
+  const deferForHolder = async (event: ClaimedEvent, busy: ResourceBusyError) => {
+    const jitterMs = Math.round(random() * BUSY_JITTER_MS);
+    await deferEventForBusyResource(db, workerId, event.event_id, {
+      resourceKey: busy.resource,
+      maxWaitMs: BUSY_MAX_WAIT_MS,
+      jitterMs,
+      error: busy.message,
+    });
+    metrics.eventsProcessed.inc({ outcome: "retried" });
+    logger.info({ eventId: event.event_id, resource: busy.resource }, "event waits for its resource's lease");
   };
 
   const recordFailure = async (event: ClaimedEvent, message: string) => {

@@ -2,6 +2,7 @@ import { sql, type Transaction } from "kysely";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { CardChange } from "./changes.js";
+import type { IntentKind } from "./intents.js";
 import { heldByReorder, mergeRereadDetails, peekerDetailsOf } from "./slack-details.js";
 import type { ActionDetails, ObservedAction, Snapshot } from "./snapshot.js";
 
@@ -88,7 +89,12 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
       audit.push(entry(reopened, "reopened", ctx, requestId, { why }));
       continue;
     }
-    if (changed(row, observed)) {
+    if (followsAnotherSwap(row, observed) || !changed(row, observed)) {
+      // A card following our newer swap keeps it: a re-read of the older swap that opened the card must not set
+      // swap_id back, or the newer swap's re-reads (scoped to its id) would never find the card again.
+      await touch(trx, [row.id], ctx.now);
+      result.unchanged++;
+    } else {
       const updated = await updateAction(trx, row, {
         ...fieldsOf(observed),
         last_seen_at: ctx.now,
@@ -97,19 +103,19 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
       result.updated++;
       await ctx.publisher.publish(trx, updated);
       audit.push(entry(updated, "updated", ctx, requestId, { peeker_action_ids: observed.peekerActionIds }));
-    } else {
-      await touch(trx, [row.id], ctx.now);
-      result.unchanged++;
     }
   }
 
   const seen = new Set(keys);
   const gone = existing.filter(
-    // A card waiting on (or following) a corrected order is decided by that order, not by the original's end.
+    // A card waiting on (or following) a corrected order is decided by that order, not by the original's end; a
+    // card whose Peeker write is in flight is decided by that write's outcome (the flow or the intent sweeper),
+    // or the write's recording would land on a resolved card and, for a reorder, the corrected order never follow.
     (row) =>
       !seen.has(row.card_key) &&
       row.state !== "resolved" &&
-      !(snapshot.spareResolving && row.state === "resolving") &&
+      !(snapshot.spareResolving && followsOurSwap(row, snapshot.scope?.id)) &&
+      !(row.intent_kind !== null && WRITE_INTENTS.has(row.intent_kind)) &&
       inScope(row, snapshot) &&
       !heldByReorder(row),
   );
@@ -138,14 +144,40 @@ export async function applySnapshot(ctx: ApplyContext, snapshot: Snapshot): Prom
   return result;
 }
 
+/** Intents of a Peeker write (a bare `lock` is not one: nothing was sent yet). */
+const WRITE_INTENTS: ReadonlySet<string> = new Set([
+  "swap_create",
+  "order_create",
+  "order_cancel",
+  "queued_order_create",
+] satisfies IntentKind[]);
+
+/** The resolving note our swap's recording writes (src/pending/resolve-swap.ts recordSwapCreated). */
+function ourSwapNote(swapId: string): string {
+  return `Swap ${swapId} in progress`;
+}
+
 /**
- * Whether the swap a resolving card names is the one our submit created: recorded by it ("Swap <id> in
- * progress"), or created since the card was locked. A card opened by a swap in action_required carries that
- * older swap's id when the submit locks it; its re-read (the submit's own re-check) must not unlock the card.
+ * Whether the swap a resolving card names is the one our submit created, matched exactly by the note its
+ * recording wrote. Never by time: Peeker's created_at is on Peeker's clock, and an older swap created "after"
+ * our lock by a clock ahead of ours would unlock the card the submit just locked (its own re-check).
  */
 function isOurSwap(row: PendingActionRow, observed: ObservedAction): boolean {
-  if (observed.swapId && row.resolving_note?.includes(observed.swapId)) return true;
-  return row.resolving_since !== null && observed.openedAt >= row.resolving_since;
+  return !!observed.swapId && row.resolving_note === ourSwapNote(observed.swapId);
+}
+
+/**
+ * A resolving card to spare when its swap lists no action: one following a swap we created (its create is in
+ * flight, or it was recorded). A bare lock is not spared: the action is gone, so the submit must be refused.
+ */
+function followsOurSwap(row: PendingActionRow, swapId: string | undefined): boolean {
+  if (row.state !== "resolving") return false;
+  return row.intent_kind === "swap_create" || (!!swapId && row.resolving_note === ourSwapNote(swapId));
+}
+
+/** A resolving card that follows a newer swap than the one this re-read is about. */
+function followsAnotherSwap(row: PendingActionRow, observed: ObservedAction): boolean {
+  return row.state === "resolving" && !!row.swap_id && !!observed.swapId && row.swap_id !== observed.swapId;
 }
 
 async function lockRows(

@@ -80,3 +80,22 @@ export async function recordIntent(
   const row = await recordIntentRow(db, { ...input, owner: INTENT_OWNER });
   if (!row) throw new Error("The card is no longer locked for this submit");
 }
+
+/**
+ * A write's outcome is recorded only onto the card still waiting on it: resolving, with that write's intent.
+ * Otherwise it throws (nothing written): the caller's recording failed, and its intent, if still there, is the
+ * sweeper's to settle. Writing onto a card resolved or released meanwhile would hide the write for ever.
+ */
+export function assertWaitingOn(row: PendingActionRow, expected: IntentKind): void {
+  if (row.state === "resolving" && row.intent_kind === expected) return;
+  throw new CardNotWaitingError(row.id, row.state, row.intent_kind, expected);
+}
+
+export class CardNotWaitingError extends Error {
+  constructor(id: string, state: string, intent: string | null, expected: IntentKind) {
+    super(
+      `card ${id} is ${state} (intent ${intent ?? "none"}), no longer waiting on its ${expected}; not recorded`,
+    );
+    this.name = "CardNotWaitingError";
+  }
+}

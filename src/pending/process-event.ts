@@ -73,7 +73,8 @@ export async function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Pr
   });
   if (outcome.kind === "busy") {
     // Another worker is re-reading this resource now; its read may have begun before this event was stored,
-    // so the event is retried soon (the inbox's backoff) rather than waiting on a lock or trusting that read.
+    // so the event is retried once the lease is over (src/jobs/inbox-processor.ts; not counted as an attempt)
+    // rather than waiting on a lock or trusting that read.
     throw new ResourceBusyError(outcome.resource);
   }
   const result = outcome.result;
@@ -88,7 +89,7 @@ export async function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Pr
   return { kind: "applied", resource: target.key, result };
 }
 
-/** The event's resource is leased by another worker; the inbox retries the event with its backoff. */
+/** The event's resource is leased by another worker; the inbox tries the event again, without counting an attempt. */
 export class ResourceBusyError extends Error {
   constructor(readonly resource: string) {
     super(`${resource} is being re-read by another worker; retried soon`);

@@ -1,6 +1,7 @@
 import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
+import { assertWaitingOn, type IntentKind } from "./intents.js";
 import { INTERACTIVE, publishChange, type ResolveDeps, type ResolverPeeker } from "./resolution.js";
 import { type QueuedReorder, type ReorderBody, withNote } from "./slack-details.js";
 
@@ -68,7 +69,7 @@ export function acceptPlaced(
   requestId: string | undefined,
   how = "",
 ): Promise<void> {
-  return recordOnCard(deps, actorId, id, {
+  return recordOnCard(deps, actorId, id, "order_create", {
     note: `Corrected order ${escapeMrkdwn(newOrderId)} placed by <@${actorId}>${how}`,
     patch: { newOrderId },
     resolvingNote: `Corrected order ${newOrderId} in progress`,
@@ -89,7 +90,7 @@ export function acceptQueued(
   how = "",
 ): Promise<void> {
   const waiting = `Reorder queued until ${queued.originalOrderId} is cancelled`;
-  return recordOnCard(deps, actorId, id, {
+  return recordOnCard(deps, actorId, id, "order_cancel", {
     note: `Cancellation of ${escapeMrkdwn(queued.originalOrderId)} requested by <@${actorId}>${how}; the corrected order follows once it is cancelled`,
     patch: { queuedReorder: queued },
     resolvingNote: waiting,
@@ -100,11 +101,16 @@ export function acceptQueued(
   });
 }
 
-/** One commit: the note and the Slack details on the card, the intent cleared, the thread line and the audit row. */
+/**
+ * One commit: the note and the Slack details on the card, the intent cleared, the thread line and the audit row.
+ * Only onto the card still waiting on this write (resolving, its intent `expected`): a queued reorder written onto
+ * a card resolved meanwhile would never be placed (src/db/pending-actions.repository.ts findQueuedReorders).
+ */
 async function recordOnCard(
   deps: Pick<ResolveDeps, "db" | "publisher" | "wakeSender">,
   actorId: string,
   id: string,
+  expected: IntentKind,
   input: {
     note: string;
     patch: Record<string, unknown>;
@@ -118,7 +124,8 @@ async function recordOnCard(
   await deps.db.transaction().execute(async (trx) => {
     const current = await lockPendingAction(trx, id);
     if (!current) return;
-    const ours = current.state === "resolving" && current.resolving_by === actorId;
+    assertWaitingOn(current, expected);
+    const ours = current.resolving_by === actorId;
     const updated = await updatePendingAction(trx, id, {
       details: { ...withNote(current.details, input.note), ...input.patch },
       ...NO_INTENT,

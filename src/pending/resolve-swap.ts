@@ -4,7 +4,7 @@ import { lockPendingAction, updatePendingAction } from "../db/pending-actions.re
 import type { PendingActionRow } from "../db/schema.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { Swap } from "../peeker/types.js";
-import { recordIntent } from "./intents.js";
+import { assertWaitingOn, recordIntent } from "./intents.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
 import {
   type Actor,
@@ -227,12 +227,13 @@ export async function recordSwapCreated(
   await deps.db.transaction().execute(async (trx) => {
     const current = await lockPendingAction(trx, id);
     if (!current) return;
+    assertWaitingOn(current, "swap_create");
     // A card note is mrkdwn: the ids and the typed domain are escaped, only our mention stays live.
     const requested = `Swap ${escapeMrkdwn(swap.id)} to ${escapeMrkdwn(replacement)} requested`;
     const note = input.afterStop
       ? `${requested} by <@${actor}> (found in Peeker after the submit stopped)`
       : `${requested} by <@${actor}>`;
-    const ours = current.state === "resolving" && current.resolving_by === actor;
+    const ours = current.resolving_by === actor;
     const updated = await updatePendingAction(trx, id, {
       swap_id: swap.id,
       details: withNote(current.details, note),
