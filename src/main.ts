@@ -23,7 +23,7 @@ import { unsentCardsSince } from "./db/slack-outbox.repository.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
 import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
-import { createIntentSweepTimer } from "./jobs/intent-sweep-timer.js";
+import { createIntentSweepTimer, heartbeatStaleMs } from "./jobs/intent-sweep-timer.js";
 import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
 import { retentionSchedule } from "./jobs/retention.js";
@@ -405,6 +405,8 @@ function buildCore(config: Config, deps: CoreDeps) {
       now,
       sequencerLogin: () => sequencerLoginOf(config),
       wakeSender,
+      // Must match the heartbeat period of the timer (src/jobs/intent-sweep-timer.ts), or a live owner looks dead.
+      heartbeatStaleMs: heartbeatStaleMs(config.intentSweepSeconds * 1000),
     }),
   });
   return { peeker, publisher, sender, senderLoop, runReconcile };

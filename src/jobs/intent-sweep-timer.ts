@@ -13,6 +13,11 @@ import { createWorkerLoop } from "./worker-loop.js";
  * gone once its heartbeat is older than two periods, so a card waits at most about three periods.
  */
 
+/** A process missing two beats in a row is gone: one late beat (a slow database, a GC pause) is not enough. */
+export function heartbeatStaleMs(periodMs: number): number {
+  return 2 * periodMs;
+}
+
 export interface IntentSweepTimer {
   /** Starts the timer; its first sweep runs at once (the start-up sweep). */
   start(): void;
@@ -28,7 +33,7 @@ export function createIntentSweepTimer(
   },
 ): IntentSweepTimer {
   const abort = new AbortController();
-  const sweepDeps: IntentSweeperDeps = { ...deps, heartbeatStaleMs: 2 * deps.periodMs };
+  const sweepDeps: IntentSweeperDeps = { ...deps, heartbeatStaleMs: heartbeatStaleMs(deps.periodMs) };
   // The first tick runs at start: that is the start-up sweep (cards a dead process left are settled at once).
   const loop = createWorkerLoop({
     name: "intent-sweeper",
