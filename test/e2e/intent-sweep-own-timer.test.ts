@@ -1,7 +1,6 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startStack } from "../support/e2e.js";
-import { insertPendingRow } from "../support/pending-rows.js";
+import { insertIntentRow } from "../support/pending-rows.js";
 import { waitFor } from "../support/wait.js";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -32,19 +31,7 @@ describe("intent sweeper on its own timer", () => {
       },
       { what: "the bot's heartbeat" },
     );
-    const owner = "peeker-bot-5d8f-gone:1:0a0b0c";
-    await sql`INSERT INTO worker_heartbeats (owner, last_seen) VALUES (${owner}, now() - interval '1 hour')`.execute(
-      db,
-    );
-    const row = await insertPendingRow(db, {
-      state: "resolving",
-      resolving_by: "U0OPERATOR",
-      resolving_since: new Date(),
-      resolving_note: "Sending nameservers to the customer",
-      intent_kind: "lock",
-      intent_owner: owner,
-      intent_at: new Date(),
-    });
+    const row = await insertIntentRow(db, { owner: "peeker-bot-5d8f-gone:1:0a0b0c", heartbeatAge: "1 hour" });
     await waitFor(
       async () => {
         const current = await db

@@ -8,7 +8,7 @@ import { PeekerClient } from "../../src/peeker/client.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { type PeekerSim, startPeekerSim } from "../support/peeker-sim/server.js";
 import { SIM_KEYS } from "../support/peeker-sim/state.js";
-import { insertPendingRow } from "../support/pending-rows.js";
+import { insertIntentRow } from "../support/pending-rows.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -28,19 +28,11 @@ describe("intent sweep timer stop", () => {
 
   it("resolves only after the sweep in flight ended", { timeout: 30_000 }, async () => {
     const db = database.handle.db;
-    const owner = "peeker-bot-1a2b-gone:1:0d0e0f";
-    await sql`INSERT INTO worker_heartbeats (owner, last_seen) VALUES (${owner}, now() - interval '1 hour')`.execute(
-      db,
-    );
-    const row = await insertPendingRow(db, {
-      state: "resolving",
-      resolving_by: "U0OPERATOR",
-      resolving_since: new Date(),
-      resolving_note: "Creating a swap",
-      intent_kind: "swap_create",
-      intent_payload: JSON.stringify({ domain_id: "dom_held", replacement: "held-new.com", type: "domain" }),
-      intent_owner: owner,
-      intent_at: new Date(),
+    const row = await insertIntentRow(db, {
+      owner: "peeker-bot-1a2b-gone:1:0d0e0f",
+      heartbeatAge: "1 hour",
+      kind: "swap_create",
+      payload: { domain_id: "dom_held", replacement: "held-new.com", type: "domain" },
     });
     let answer!: () => void;
     const until = new Promise<void>((resolve) => {

@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCardPublisher } from "../../src/bot/card-publisher.js";
 import type { PendingActionRow } from "../../src/db/schema.js";
@@ -8,7 +7,7 @@ import { silentLogger } from "../../src/logger.js";
 import { type IntentSweeperDeps, sweepIntents } from "../../src/pending/intent-sweeper.js";
 import { INTENT_OWNER } from "../../src/pending/intents.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { insertPendingRow } from "../support/pending-rows.js";
+import { insertIntentRow } from "../support/pending-rows.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -37,16 +36,8 @@ describe("intent sweep timer", () => {
     await database?.drop();
   });
 
-  const lockedBy = (owner: string) =>
-    insertPendingRow(database.handle.db, {
-      state: "resolving",
-      resolving_by: "U0OPERATOR",
-      resolving_since: new Date(),
-      resolving_note: "Sending nameservers to the customer",
-      intent_kind: "lock",
-      intent_owner: owner,
-      intent_at: new Date(),
-    });
+  const lockedBy = (owner: string, heartbeatAge?: string) =>
+    insertIntentRow(database.handle.db, { owner, ...(heartbeatAge ? { heartbeatAge } : {}) });
   const stateOf = async (row: PendingActionRow) =>
     (
       await database.handle.db
@@ -55,9 +46,6 @@ describe("intent sweep timer", () => {
         .where("id", "=", row.id)
         .executeTakeFirstOrThrow()
     ).state;
-  const heartbeat = (owner: string, ageSql: string) =>
-    sql`INSERT INTO worker_heartbeats (owner, last_seen) VALUES (${owner}, now() - ${ageSql}::interval)
-        ON CONFLICT (owner) DO UPDATE SET last_seen = EXCLUDED.last_seen`.execute(database.handle.db);
   const ownBeat = async () =>
     (
       await database.handle.db
@@ -83,9 +71,8 @@ describe("intent sweep timer", () => {
     // The first (start-up) sweep is over once our heartbeat exists: what follows is the timer's work.
     await waitFor(ownBeat, { what: "this process's heartbeat" });
     const owner = "peeker-bot-7f9c-old:1:a1b2c3";
-    await heartbeat(owner, "10 minutes");
     // Locked a moment ago on another host: by age alone it would wait FOREIGN_INTENT_STALE_MS (5 minutes).
-    const row = await lockedBy(owner);
+    const row = await lockedBy(owner, "10 minutes");
     await waitFor(async () => ((await stateOf(row)) === "open" ? true : undefined), {
       what: "the card reopened by the timer",
     });
@@ -94,8 +81,7 @@ describe("intent sweep timer", () => {
   it("leaves alone a card whose owner is alive, even with our hostname and pid", async () => {
     // Another container of this host, also pid `process.pid` (host network, both pid 1): alive by its heartbeat.
     const owner = `${hostname()}:${process.pid}:ffffff`;
-    await heartbeat(owner, "-1 hour");
-    const row = await lockedBy(owner);
+    const row = await lockedBy(owner, "-1 hour");
     // Two of our beats after the insert: at least one whole sweep saw the row.
     const first = await ownBeat();
     const second = await waitFor(

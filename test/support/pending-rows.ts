@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, PendingActionRow } from "../../src/db/schema.js";
 
 let seq = 0;
@@ -42,4 +42,33 @@ export function insertPendingRow(
     } as never)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * A card `resolving` with a write in flight owned by `owner`, whose heartbeat (migrations/0009) is `heartbeatAge`
+ * old (a Postgres interval; negative = in the future, i.e. alive for the whole test). No heartbeat when undefined.
+ */
+export async function insertIntentRow(
+  db: Kysely<Database>,
+  input: {
+    owner: string;
+    heartbeatAge?: string;
+    kind?: string;
+    payload?: Record<string, unknown>;
+  },
+): Promise<PendingActionRow> {
+  if (input.heartbeatAge !== undefined) {
+    await sql`INSERT INTO worker_heartbeats (owner, last_seen) VALUES (${input.owner}, now() - ${input.heartbeatAge}::interval)
+      ON CONFLICT (owner) DO UPDATE SET last_seen = EXCLUDED.last_seen`.execute(db);
+  }
+  return insertPendingRow(db, {
+    state: "resolving",
+    resolving_by: "U0OPERATOR",
+    resolving_since: new Date(),
+    resolving_note: "Working on it",
+    intent_kind: input.kind ?? "lock",
+    intent_payload: input.payload ? JSON.stringify(input.payload) : null,
+    intent_owner: input.owner,
+    intent_at: new Date(),
+  });
 }
