@@ -82,6 +82,11 @@ export interface Config {
    * submit answered "Working…", a slash command answering through response_url) before its loops and pools stop.
    */
   readonly shutdownDrainSeconds: number;
+  /**
+   * INTENT_SWEEP_SECONDS: how often every replica (not slotted) refreshes its worker heartbeat and settles cards a
+   * stopped or failed flow left mid-write, independently of reconcile walks (design §6).
+   */
+  readonly intentSweepSeconds: number;
   readonly dataDir: string;
   readonly logLevel: string;
 }
@@ -228,6 +233,7 @@ export function loadConfig(env: Env): Config {
   const cardBacklogLimit = integer("CARD_BACKLOG_LIMIT", 100, 1, 100_000);
   // Bounded: a replica told to stop must go within its orchestrator's grace period (Kubernetes: 30 s by default).
   const shutdownDrainSeconds = integer("SHUTDOWN_DRAIN_SECONDS", 15, 0, 120);
+  const intentSweepSeconds = integer("INTENT_SWEEP_SECONDS", 30, 1, 300);
   const dataDir = read("DATA_DIR") ?? "./.data";
   const logLevel = read("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}.`);
@@ -269,6 +275,7 @@ export function loadConfig(env: Env): Config {
     slaMinutes,
     cardBacklogLimit,
     shutdownDrainSeconds,
+    intentSweepSeconds,
     dataDir,
     logLevel,
   });

@@ -23,6 +23,7 @@ import { unsentCardsSince } from "./db/slack-outbox.repository.js";
 import { insertWebhookEvent } from "./db/webhook-events.repository.js";
 import { startSchedules } from "./jobs/cron.js";
 import { createInboxProcessor } from "./jobs/inbox-processor.js";
+import { createIntentSweepTimer, heartbeatStaleMs } from "./jobs/intent-sweep-timer.js";
 import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
 import { retentionSchedule } from "./jobs/retention.js";
@@ -249,21 +250,18 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       : await startMetricsServer(config.metricsPort, metricsRoute, logger);
   inbox.start();
   senderLoop.start();
-  // Cards a dead process left mid-write are settled at once, not at the next reconcile (design §6).
-  void sweepIntents({
+  // On every replica, its own timer (not slotted): heartbeat, then abandoned intents settled (design §6). Its first
+  // sweep runs now: cards a dead process left mid-write are settled at once, not at the next reconcile.
+  const intentSweeper = createIntentSweepTimer({
     db,
     peeker,
     publisher,
     now: () => clock.now(),
     wakeSender: () => senderLoop.wake(),
-    logger,
-  })
-    .then((counts) => {
-      if (counts.completed + counts.released > 0) logger.info(counts, "settled cards a stopped process left");
-    })
-    .catch((error: Error) =>
-      logger.warn({ err: { message: error.message } }, "start-up intent sweep failed"),
-    );
+    logger: logger.child({ component: "intent-sweeper" }),
+    periodMs: config.intentSweepSeconds * 1000,
+  });
+  intentSweeper.start();
   visibility.start();
   // Every replica schedules it; the slot's `runs` row lets one of them run it (design §3 "Cron slots").
   const schedules = startSchedules(
@@ -313,7 +311,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         await app.stop().catch((error: Error) => logger.warn({ err: error }, "app stop"));
         await visibility.stop();
         sender.stop();
-        await Promise.all([inbox.stop(), senderLoop.stop()]);
+        // The sweep in flight stops between rows; awaited, so the pools never close under it.
+        await Promise.all([inbox.stop(), senderLoop.stop(), intentSweeper.stop()]);
         await peeker.close();
         await metricsServer?.close();
         await intakeDatabase.close();
@@ -370,6 +369,7 @@ function buildCore(config: Config, deps: CoreDeps) {
   const customerMessages = createCustomerMessageSender({
     db,
     slack: senderClient,
+    publisher,
     logger: logger.child({ component: "customer-messages" }),
   });
   const sender = createSlackSender({
@@ -405,6 +405,8 @@ function buildCore(config: Config, deps: CoreDeps) {
       now,
       sequencerLogin: () => sequencerLoginOf(config),
       wakeSender,
+      // Must match the heartbeat period of the timer (src/jobs/intent-sweep-timer.ts), or a live owner looks dead.
+      heartbeatStaleMs: heartbeatStaleMs(config.intentSweepSeconds * 1000),
     }),
   });
   return { peeker, publisher, sender, senderLoop, runReconcile };
@@ -418,7 +420,7 @@ function afterReconcileSteps(deps: QueuedReorderDeps & IntentSweeperDeps): After
   // A queued reorder whose original order reconciliation found cancelled is placed now (design §3).
   return [
     // First: a card whose process died mid-write is completed or released (design §6) before anything else runs.
-    { name: "intent-sweeper", run: async () => void (await sweepIntents(deps)) },
+    { name: "intent-sweeper", run: async ({ signal }) => void (await sweepIntents(deps, signal)) },
     { name: "queued-reorders", run: async () => void (await completeQueuedReorders(deps)) },
     // A card following its corrected order resolves even when that order's webhook never arrived.
     { name: "corrected-orders", run: async () => void (await followAllCorrectedOrders(deps)) },

@@ -156,7 +156,7 @@ export function pictureFailureInWords(failure: PictureCheckFailure): string {
   }
 }
 
-function slackProblem(code: string): string {
+export function slackProblem(code: string): string {
   switch (code) {
     case "not_in_channel":
       return "The bot is not in that channel: invite it (`/invite @peeker`) and try again";

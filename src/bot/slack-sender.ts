@@ -74,8 +74,11 @@ export interface SlackSenderOptions {
   backlogLimit?: number;
   /** How often channels with only held cards are looked at, ms (default 5000). */
   backlogCheckMs?: number;
-  /** Other outboxes sent in the same loop (customer messages, src/bot/customer-message-sender.ts). */
-  extraTick?: () => Promise<boolean>;
+  /**
+   * Other outboxes sent in the same loop (customer messages, src/bot/customer-message-sender.ts); `stopping`
+   * says when to stop between messages.
+   */
+  extraTick?: (stopping: () => boolean) => Promise<boolean>;
 }
 
 type Outcome =
@@ -385,7 +388,7 @@ export function createSlackSender(options: SlackSenderOptions) {
           if (!channels.includes(channel)) channels.push(channel);
       }
       const sent = await Promise.all(channels.map((channel) => drainChannel(channel)));
-      const extra = options.extraTick && !stopping ? await options.extraTick() : false;
+      const extra = options.extraTick && !stopping ? await options.extraTick(() => stopping) : false;
       return extra || sent.some((n) => n > 0);
     },
     stop() {

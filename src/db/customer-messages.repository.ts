@@ -35,7 +35,7 @@ export async function takeDueCustomerMessage(
   const result = await sql<CustomerMessageRow>`
     WITH due AS (
       SELECT * FROM customer_messages
-      WHERE state <> 'sent' AND next_attempt_at <= now()
+      WHERE state IN ('to_send', 'sending') AND next_attempt_at <= now()
       ORDER BY id
       LIMIT 1
       FOR UPDATE SKIP LOCKED
@@ -74,4 +74,39 @@ export async function markCustomerMessageRetry(
     })
     .where("id", "=", id)
     .execute();
+}
+
+/** Slack refused it for good (or too often): never tried again. */
+export async function markCustomerMessageFailed(db: Db, id: string, error: string): Promise<void> {
+  await db
+    .updateTable("customer_messages")
+    .set({ state: "failed", last_error: error })
+    .where("id", "=", id)
+    .where("state", "<>", "sent")
+    .execute();
+}
+
+/** The newest message id queued for the card so far ("0" if none): a submit's own row is the one after it. */
+export async function latestCustomerMessageId(db: Db, pendingActionId: string): Promise<string> {
+  const row = await db
+    .selectFrom("customer_messages")
+    .select(sql<string>`coalesce(max(id), 0)::text`.as("id"))
+    .where("pending_action_id", "=", pendingActionId)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Whether `requestedBy` queued a message for the card after `afterId` (a commit whose answer was lost). */
+export async function customerMessageQueuedAfter(
+  db: Db,
+  input: { pendingActionId: string; requestedBy: string; afterId: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("customer_messages")
+    .select("id")
+    .where("pending_action_id", "=", input.pendingActionId)
+    .where("requested_by", "=", input.requestedBy)
+    .where("id", ">", input.afterId)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -69,6 +69,9 @@ export interface PendingActionsTable {
 }
 
 /** A message to a customer's channel, sent after commit by the Slack sender (migration 0006). */
+/** `failed`: Slack refused it for good (migrations/0009_worker_heartbeats.sql); never retried. */
+export type CustomerMessageState = "to_send" | "sending" | "sent" | "failed";
+
 export interface CustomerMessagesTable {
   id: Generated<string>;
   pending_action_id: string;
@@ -76,11 +79,7 @@ export interface CustomerMessagesTable {
   text: string;
   requested_by: string;
   created_at: DefaultedTimestamp;
-  state: ColumnType<
-    "to_send" | "sending" | "sent",
-    "to_send" | "sending" | "sent" | undefined,
-    "to_send" | "sending" | "sent"
-  >;
+  state: ColumnType<CustomerMessageState, CustomerMessageState | undefined, CustomerMessageState>;
   attempt_at: Timestamp | null;
   ts: string | null;
   sent_at: Timestamp | null;
@@ -209,7 +208,14 @@ export interface Database {
   reconcile_rows: ReconcileRowsTable;
   resource_reads: ResourceReadsTable;
   customer_messages: CustomerMessagesTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
   schema_migrations: SchemaMigrationsTable;
+}
+
+/** migrations/0009_worker_heartbeats.sql: one row per bot process, refreshed on the intent-sweep timer. */
+export interface WorkerHeartbeatsTable {
+  owner: string;
+  last_seen: Timestamp;
 }
 
 export type PendingActionRow = Selectable<PendingActionsTable>;

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
+import { heartbeatsOf } from "../db/heartbeats.repository.js";
 import { clearIntent, intentCandidates, NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
@@ -25,8 +26,9 @@ import { type QueuedReorder, type ReorderBody, slackDetailsOf, withNote } from "
  * (src/pending/intents.ts `isAbandoned`), look the outcome up in Peeker — the swap by its domain
  * (`GET /swaps?domain_id=`), the cancellation by the original order (`GET /orders/{id}`), the corrected order by
  * the customer's newest orders and the body's domains and pictures — then record what Peeker did, or release the
- * card with a thread line saying nothing was done. Never a write to Peeker. Run after every reconcile and at
- * start-up, so no card stays `resolving` longer than one reconcile interval after its process stopped.
+ * card with a thread line saying nothing was done. Never a write to Peeker. Run on its own short timer on every
+ * replica (src/jobs/intent-sweep-timer.ts, INTENT_SWEEP_SECONDS), at start-up and after every reconcile, so no card
+ * stays `resolving` longer than a few sweep periods after its process stopped, even when reconcile walks fail.
  */
 
 export interface IntentSweeperDeps {
@@ -36,7 +38,11 @@ export interface IntentSweeperDeps {
   now: () => Date;
   wakeSender: () => void;
   logger?: Logger;
+  /** A foreign owner whose heartbeat is older than this is gone (twice the sweep period; default 60 s). */
+  heartbeatStaleMs?: number;
 }
+
+export const DEFAULT_HEARTBEAT_STALE_MS = 60_000;
 
 export interface SweepCounts {
   /** Peeker had done the write: the card now shows it. */
@@ -47,12 +53,16 @@ export interface SweepCounts {
 
 const AFTER_STOP = " (found in Peeker after the submit stopped)";
 
-export async function sweepIntents(deps: IntentSweeperDeps): Promise<SweepCounts> {
+/** `signal` (shutdown): stops between rows, so a stopping process never starts settling a card. */
+export async function sweepIntents(deps: IntentSweeperDeps, signal?: AbortSignal): Promise<SweepCounts> {
   const counts: SweepCounts = { completed: 0, released: 0 };
   const now = deps.now();
   const rows = await intentCandidates(deps.db, new Date(now.getTime() - FOREIGN_INTENT_STALE_MS));
+  const owners = [...new Set(rows.map((r) => r.intent_owner).filter((o): o is string => Boolean(o)))];
+  const heartbeats = await heartbeatsOf(deps.db, owners, deps.heartbeatStaleMs ?? DEFAULT_HEARTBEAT_STALE_MS);
   for (const row of rows) {
-    if (!isAbandoned(row, now)) continue;
+    if (signal?.aborted) break;
+    if (!isAbandoned(row, now, heartbeats)) continue;
     const run = await withPeekerCallLog(() => settle(deps, row));
     await appendAudit(deps.db, callAuditEntries(run.calls, { actor: "system", pendingActionId: row.id }));
     if (run.threw) {

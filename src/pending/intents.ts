@@ -11,8 +11,11 @@ import type { Database, PendingActionRow } from "../db/schema.js";
  * (src/pending/intent-sweeper.ts) looks at an intent only once its process is gone or has given up on it:
  *
  * - this process: the row is no longer in `inFlight` (the flow ended, e.g. its recording commit failed);
- * - another process on this host: its pid is dead, or is our own pid (a container restart reuses pid 1);
- * - another host: the intent is older than `FOREIGN_INTENT_STALE_MS`.
+ * - another process with a heartbeat (migrations/0009_worker_heartbeats.sql, refreshed every
+ *   INTENT_SWEEP_SECONDS by src/jobs/intent-sweep-timer.ts): its heartbeat is older than twice that period, or
+ *   it ran on this host and its pid is dead (found at once, not a period later);
+ * - another process without one (it ran before heartbeats existed): on this host, its pid is dead or is our own
+ *   pid (a container restart reuses pid 1); on another host, the intent is older than `FOREIGN_INTENT_STALE_MS`.
  */
 
 export type IntentKind =
@@ -53,10 +56,14 @@ export async function whileInFlight<T>(pendingActionId: string, work: () => Prom
   }
 }
 
-/** Whether nobody is working on this row's intent any more (see the module comment). */
+/**
+ * Whether nobody is working on this row's intent any more (see the module comment). `heartbeats` says, for the
+ * owners that have a heartbeat row, whether it is fresh (src/db/heartbeats.repository.ts `heartbeatsOf`).
+ */
 export function isAbandoned(
   row: Pick<PendingActionRow, "id" | "intent_owner" | "intent_at" | "resolving_since">,
   now: Date,
+  heartbeats: ReadonlyMap<string, boolean> = new Map(),
 ): boolean {
   const owner = row.intent_owner;
   if (owner === INTENT_OWNER) return !inFlight.has(row.id);
@@ -65,7 +72,12 @@ export function isAbandoned(
   if (!owner) return old;
   const [host, pidText] = owner.split(":");
   const pid = Number(pidText);
-  if (host !== HOST || !Number.isInteger(pid)) return old;
+  const sameHost = host === HOST && Number.isInteger(pid);
+  const alive = heartbeats.get(owner);
+  // The heartbeat decides; a dead pid on this host only says so sooner. No "our own pid" rule here: two
+  // host-network containers may both be pid 1 and alive.
+  if (alive !== undefined) return !alive || (sameHost && pid !== process.pid && !isAlive(pid));
+  if (!sameHost) return old;
   return pid === process.pid || !isAlive(pid);
 }
 

@@ -1,6 +1,10 @@
 import { appendAudit } from "../db/audit-log.repository.js";
 import { findCustomerChannel } from "../db/customer-channels.repository.js";
-import { queueCustomerMessage } from "../db/customer-messages.repository.js";
+import {
+  customerMessageQueuedAfter,
+  latestCustomerMessageId,
+  queueCustomerMessage,
+} from "../db/customer-messages.repository.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
@@ -91,6 +95,8 @@ export function submitNameservers(
       // The lock stops a double submit from messaging the customer twice.
       const locked = await lock(deps, actor, gated.row, "Sending nameservers to the customer");
       if ("refusal" in locked) return refused(locked.refusal);
+      // Set just before the recording commit: a failure after it may be only a lost acknowledgement.
+      let queuedAfter: string | undefined;
       try {
         const reader = flowReader(deps.peeker);
         const row = await recheck(deps, reader, locked.row, `slack:${actor.userId}:submit`);
@@ -112,10 +118,14 @@ export function submitNameservers(
         } else {
           to = "thread";
         }
+        if (to !== "thread") queuedAfter = await latestCustomerMessageId(deps.db, row.id);
         await recordCustomerNotified(deps, actor.userId, row.id, message, to);
         deps.wakeSender();
         return { kind: "done", result: { to } };
       } catch (error) {
+        const landed = queuedAfter === undefined ? false : await commitLanded(deps, actor, queuedAfter);
+        // The message is (or may be) queued: the card is not released, the user is told not to send it again.
+        if (landed !== false) return { kind: "failed", error, doing: "confirming it", changed: landed };
         await release(deps, actor, "sending failed").catch(() => {});
         await appendAudit(deps.db, [
           {
@@ -129,6 +139,24 @@ export function submitNameservers(
       }
     },
   );
+}
+
+/**
+ * After a failed recording commit: whether it landed anyway (the customer outbox has this submit's row), in the
+ * words `outcomeInWords` puts before "but …"; false when it surely did not.
+ */
+async function commitLanded(deps: ResolveDeps, actor: Actor, afterId: string): Promise<string | false> {
+  try {
+    const queued = await customerMessageQueuedAfter(deps.db, {
+      pendingActionId: actor.pendingActionId,
+      requestedBy: actor.userId,
+      afterId,
+    });
+    return queued ? "The message was recorded and will be sent to the customer" : false;
+  } catch {
+    // The database is still unreachable: the commit almost surely never reached it (the old answer stands).
+    return false;
+  }
 }
 
 /** One commit: the note, the card back to `open`, and the message queued (customer outbox or card thread). */

@@ -50,6 +50,7 @@ describe("migrations", () => {
         "slack_channels",
         "thread_lines",
         "webhook_events",
+        "worker_heartbeats",
       ].sort(),
     );
   });

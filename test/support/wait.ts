@@ -70,7 +70,7 @@ export async function busyCounts(db: Kysely<Database>): Promise<BusyCounts> {
          WHERE l.state <> 'sent' AND c.ts IS NOT NULL) AS lines,
       (SELECT count(*) FROM slack_channels WHERE locked_until > now()) AS leases,
       (SELECT count(*) FROM runs WHERE outcome = 'running') AS runs,
-      (SELECT count(*) FROM customer_messages WHERE state <> 'sent') AS messages,
+      (SELECT count(*) FROM customer_messages WHERE state NOT IN ('sent', 'failed')) AS messages,
       (SELECT count(*) FROM resource_reads WHERE leased_until > now()) AS reads,
       (SELECT count(*) FROM pending_actions WHERE intent_kind IS NOT NULL) AS intents
   `.execute(db);
