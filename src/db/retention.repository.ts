@@ -49,13 +49,13 @@ export async function pruneResolvedActions(
                           WHERE c.pending_action_id = p.id AND c.posted_hash IS DISTINCT FROM c.desired_hash)
          AND NOT EXISTS (SELECT 1 FROM thread_lines t WHERE t.pending_action_id = p.id AND t.state <> 'sent')
          AND NOT EXISTS (SELECT 1 FROM customer_messages m
-                          WHERE m.pending_action_id = p.id AND m.state <> 'sent')
+                          WHERE m.pending_action_id = p.id AND m.state NOT IN ('sent', 'failed'))
        ORDER BY p.resolved_at
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED`.execute(trx);
     const ids = picked.rows.map((r) => r.id);
     if (ids.length === 0) return { actions: 0, cards: 0, threadLines: 0, customerMessages: 0 };
-    // Sent customer messages reference the action (foreign key): they go with it.
+    // Customer messages done with (sent, or failed for good) reference the action (foreign key): they go with it.
     const customerMessages = await trx
       .deleteFrom("customer_messages")
       .where("pending_action_id", "in", ids)
