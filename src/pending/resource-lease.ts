@@ -32,6 +32,47 @@ const HOLDER = `${hostname()}:${process.pid}`;
  */
 const heldHere = new Set<string>();
 
+/**
+ * Leases this process may hold in the database without using them: a give-back that failed, or a take whose
+ * answer was lost (the statement may have committed). Another process would otherwise wait for them to run out
+ * (LEASE_SECONDS); they are given back as soon as the database answers again, by a retry every second.
+ */
+const owed = new Set<string>();
+let settling: NodeJS.Timeout | undefined;
+
+function owe(db: Kysely<Database>, resource: string): void {
+  owed.add(resource);
+  if (settling) return;
+  settling = setInterval(() => void settleOwed(db), 1000);
+  // A retry must never keep the process alive on its own.
+  settling.unref();
+}
+
+async function settleOwed(db: Kysely<Database>): Promise<void> {
+  for (const resource of owed) {
+    // Taken again meanwhile and in use by this process: its own give-back will follow.
+    if (heldHere.has(resource)) {
+      owed.delete(resource);
+      continue;
+    }
+    try {
+      await db
+        .updateTable("resource_reads")
+        .set({ leased_by: null, lease_token: null, leased_until: null })
+        .where("resource_key", "=", resource)
+        .where("leased_by", "=", HOLDER)
+        .execute();
+      owed.delete(resource);
+    } catch {
+      return; // still unreachable: the next tick tries again
+    }
+  }
+  if (owed.size === 0 && settling) {
+    clearInterval(settling);
+    settling = undefined;
+  }
+}
+
 /** How long a lease outlives its holder: longer than one re-read with its retries and a 429 pause. */
 export const LEASE_SECONDS = 120;
 
@@ -53,7 +94,13 @@ export async function takeLease(
            read_seq = excluded.read_seq, read_started_at = excluded.read_started_at
      WHERE r.leased_until IS NULL OR r.leased_until < clock_timestamp()
         OR (r.leased_by = ${HOLDER} AND ${!heldHere.has(resource)})
-    RETURNING r.read_seq AS seq, r.read_started_at AS started_at, r.leased_until`.execute(db);
+    RETURNING r.read_seq AS seq, r.read_started_at AS started_at, r.leased_until`
+    .execute(db)
+    .catch((error: unknown) => {
+      // The statement may have committed with its answer lost: the lease is given back once the database answers.
+      if (!heldHere.has(resource)) owe(db, resource);
+      throw error;
+    });
   const row = result.rows[0];
   if (!row) return undefined;
   heldHere.add(resource);
@@ -92,7 +139,11 @@ export async function releaseLease(db: Kysely<Database>, lease: LeasedRead): Pro
     .set({ leased_by: null, lease_token: null, leased_until: null })
     .where("resource_key", "=", lease.resource)
     .where("lease_token", "=", lease.seq)
-    .execute();
+    .execute()
+    .catch((error: unknown) => {
+      owe(db, lease.resource);
+      throw error;
+    });
 }
 
 /**
