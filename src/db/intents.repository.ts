@@ -14,6 +14,19 @@ export const NO_INTENT = {
 } as const;
 
 /**
+ * A resolving card handed back to the team: no lock, no note of what is under way, no write in flight. One patch
+ * for every path that gives a card back (Peeker refused, the sweeper found nothing done, a queued reorder dropped,
+ * the customer notified).
+ */
+export const BACK_TO_OPEN = {
+  state: "open",
+  resolving_by: null,
+  resolving_since: null,
+  resolving_note: null,
+  ...NO_INTENT,
+} as const;
+
+/**
  * Records the write about to be sent, only while the card is still `resolving` by `userId` (a sweeper or a
  * re-read may have taken it back): undefined means the write must not be sent.
  */

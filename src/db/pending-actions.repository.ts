@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { BACK_TO_OPEN } from "./intents.repository.js";
 import type { Database, PendingActionRow } from "./schema.js";
 
 /**
@@ -93,14 +94,7 @@ export function releaseResolution(
   return db
     .updateTable("pending_actions")
     .set({
-      state: "open",
-      resolving_by: null,
-      resolving_since: null,
-      resolving_note: null,
-      intent_kind: null,
-      intent_payload: null,
-      intent_at: null,
-      intent_owner: null,
+      ...BACK_TO_OPEN,
       version: sql`version + 1`,
       updated_at: sql`now()`,
     })

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { heartbeatsOf } from "../db/heartbeats.repository.js";
-import { clearIntent, intentCandidates, NO_INTENT } from "../db/intents.repository.js";
+import { BACK_TO_OPEN, clearIntent, intentCandidates } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { Logger } from "../logger.js";
@@ -158,11 +158,7 @@ async function release(
     const current = await lockPendingAction(trx, row.id);
     if (!current || current.version !== row.version) return false;
     const reopened = await updatePendingAction(trx, row.id, {
-      state: "open",
-      resolving_by: null,
-      resolving_since: null,
-      resolving_note: null,
-      ...NO_INTENT,
+      ...BACK_TO_OPEN,
       details: withNote(current.details, escapeMrkdwn(why)),
     });
     await publishChange(

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
-import { claimQueuedPlacement, clearIntent, NO_INTENT } from "../db/intents.repository.js";
+import { BACK_TO_OPEN, claimQueuedPlacement, clearIntent, NO_INTENT } from "../db/intents.repository.js";
 import {
   correctedOrdersAwaited,
   findFollowersOfOrder,
@@ -36,9 +36,9 @@ import {
  *
  * Both the order re-read path (a webhook, src/pending/process-event.ts) and reconciliation call
  * `completeQueuedReorders`. Exactly one `POST /orders` per queued reorder, however many replicas or paths race:
- * each row is placed under its row lock (`FOR UPDATE SKIP LOCKED`), and the queue entry is removed in the same
- * transaction that records the new order. After a crash between the POST and the commit, the retry sends the
- * same body, which Peeker dedupes to the same order for 24 h.
+ * the placer first records a `queued_order_create` intent against the row's version (`claimQueuedPlacement`;
+ * no transaction is held across the POST), and the queue entry is removed in the same commit that records the
+ * new order. After a crash between the POST and that commit, the intent sweeper finds the order in Peeker.
  *
  * Once placed, the card follows the corrected order: it resolves when that order completes and goes back to open
  * when it fails or is cancelled (`followCorrectedOrder`).
@@ -248,11 +248,7 @@ async function reopenQueued(
   requestId: string | undefined,
 ): Promise<void> {
   const reopened = await updatePendingAction(trx, row.id, {
-    state: "open",
-    resolving_by: null,
-    resolving_since: null,
-    resolving_note: null,
-    ...NO_INTENT,
+    ...BACK_TO_OPEN,
     // Card notes are mrkdwn: the ids Peeker gave are escaped (src/bot/mrkdwn.ts).
     details: withNote(patchDetails(row.details, { queuedReorder: undefined }), escapeMrkdwn(note)),
   });

@@ -5,7 +5,7 @@ import {
   latestCustomerMessageId,
   queueCustomerMessage,
 } from "../db/customer-messages.repository.js";
-import { NO_INTENT } from "../db/intents.repository.js";
+import { BACK_TO_OPEN } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { NameserverGroup } from "../peeker/types.js";
@@ -180,11 +180,7 @@ async function recordCustomerNotified(
     // Back to open: nothing is pending on our side; Peeker's own re-read resolves the card when done.
     const updated = await updatePendingAction(trx, id, {
       details: withNote(current.details, note),
-      state: "open",
-      resolving_by: null,
-      resolving_since: null,
-      resolving_note: null,
-      ...NO_INTENT,
+      ...BACK_TO_OPEN,
     });
     if (to === "thread") {
       await deps.publisher.threadLine(trx, updated, { kind: "customer_message", text: message });
