@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack, waitFor } from "../support/e2e.js";
+import { type Stack, waitFor } from "../support/e2e.js";
 import { submit, viewText } from "../support/interactions.js";
-import { type PictureHost, startPictureHost } from "../support/picture-host.js";
+import type { PictureHost } from "../support/picture-host.js";
 import {
+  CRON,
   customerMessageSent,
   customerMessages,
-  LOGIN_EMAIL,
-  LOGIN_PASSWORD,
+  INTERVAL_MS,
   nameserversForm,
   nameserversValues,
   rowWhen,
+  startFlowStack,
   startNameservers,
   startReorder,
   startReorderWithCancel,
@@ -24,9 +25,6 @@ import { TcpProxy } from "../support/tcp-proxy.js";
  * Peeker write; a card whose submit wrote nothing is released, and the customer is messaged once.
  */
 
-const INTERVAL_MS = 10_000;
-const CRON = "*/10 * * * * *";
-
 describe("resolution flows survive a database outage at the recording commit", () => {
   let stack: Stack;
   let pictures: PictureHost;
@@ -34,16 +32,7 @@ describe("resolution flows survive a database outage at the recording commit", (
   let bot: number;
 
   beforeAll(async () => {
-    pictures = await startPictureHost();
-    stack = await startStack({
-      name: "resolve-commit-outage",
-      script: "test/support/bot-fake-network.ts",
-      env: {
-        ...pictures.env(),
-        PEEKER_SEQUENCER_LOGIN_EMAIL: LOGIN_EMAIL,
-        PEEKER_SEQUENCER_LOGIN_PASSWORD: LOGIN_PASSWORD,
-      },
-    });
+    ({ stack, pictures } = await startFlowStack("resolve-commit-outage"));
     const target = new URL(stack.database.url);
     proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     await stack.startBot(

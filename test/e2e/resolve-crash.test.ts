@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BotProcess } from "../support/bot-process.js";
-import { type Stack, startStack, waitFor } from "../support/e2e.js";
+import { type Stack, waitFor } from "../support/e2e.js";
 import { rowByKey, submit } from "../support/interactions.js";
-import { type PictureHost, startPictureHost } from "../support/picture-host.js";
+import type { PictureHost } from "../support/picture-host.js";
 import {
+  CRON,
   customerMessageSent,
   customerMessages,
-  LOGIN_EMAIL,
-  LOGIN_PASSWORD,
+  INTERVAL_MS,
   nameserversForm,
   nameserversValues,
   rowWhen,
+  startFlowStack,
   startNameservers,
   startReorder,
   startReorderWithCancel,
@@ -23,24 +24,12 @@ import {
  * interval to what Peeker says, with no second Peeker write and no customer message sent twice.
  */
 
-const INTERVAL_MS = 10_000;
-const CRON = "*/10 * * * * *";
-
 describe("resolution flows survive a SIGKILL between Peeker's write and our commit", () => {
   let stack: Stack;
   let pictures: PictureHost;
 
   beforeAll(async () => {
-    pictures = await startPictureHost();
-    stack = await startStack({
-      name: "resolve-crash",
-      script: "test/support/bot-fake-network.ts",
-      env: {
-        ...pictures.env(),
-        PEEKER_SEQUENCER_LOGIN_EMAIL: LOGIN_EMAIL,
-        PEEKER_SEQUENCER_LOGIN_PASSWORD: LOGIN_PASSWORD,
-      },
-    });
+    ({ stack, pictures } = await startFlowStack("resolve-crash"));
   });
   afterAll(async () => {
     await stack?.stop();

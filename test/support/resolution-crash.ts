@@ -6,7 +6,7 @@ import {
   VIEW_CALLBACK_IDS,
 } from "../../src/bot/action-ids.js";
 import type { PendingActionRow } from "../../src/db/schema.js";
-import { type Stack, waitFor } from "./e2e.js";
+import { type Stack, startStack, waitFor } from "./e2e.js";
 import {
   checkboxes,
   openCard,
@@ -19,6 +19,7 @@ import {
   url,
 } from "./interactions.js";
 import type { RecordedRequest } from "./peeker-sim/control.js";
+import { type PictureHost, startPictureHost } from "./picture-host.js";
 
 /**
  * The four resolution flows driven to the moment Peeker has done the write (or the bot waits on Peeker), for
@@ -30,6 +31,28 @@ export const CUSTOMER_CHANNEL = "C0CUSTOMER9";
 export const LOGIN_EMAIL = "smartlead-login@partner.example";
 export const LOGIN_PASSWORD = "canary-sequencer-password-9";
 export const GOOD_URL = "https://cdn.pics.test/sam-new.png";
+
+/** The reconcile interval these tests give their bots (the sweeper runs after each reconcile too). */
+export const INTERVAL_MS = 10_000;
+export const CRON = "*/10 * * * * *";
+
+/**
+ * The stack the flow tests share: bots on the fake network (the reorder's picture check reaches the picture
+ * host), the sequencer login from configuration. Stop both when done.
+ */
+export async function startFlowStack(name: string): Promise<{ stack: Stack; pictures: PictureHost }> {
+  const pictures = await startPictureHost();
+  const stack = await startStack({
+    name,
+    script: "test/support/bot-fake-network.ts",
+    env: {
+      ...pictures.env(),
+      PEEKER_SEQUENCER_LOGIN_EMAIL: LOGIN_EMAIL,
+      PEEKER_SEQUENCER_LOGIN_PASSWORD: LOGIN_PASSWORD,
+    },
+  });
+  return { stack, pictures };
+}
 
 let seq = 0;
 
