@@ -56,7 +56,7 @@ export type ResolveOutcome<T> =
   | { kind: "done"; result: T }
   | { kind: "invalid"; problems: FieldProblem[] }
   | { kind: "refused"; refusal: Refusal }
-  /** A call failed; nothing was left half done (the lock is released). `requestId` of the failing call. */
+  /** A call failed; unless `changed` or `unknown` says otherwise, nothing was left half done (the lock is released). */
   | {
       kind: "failed";
       error: unknown;
@@ -66,6 +66,11 @@ export type ResolveOutcome<T> =
        * told what Peeker did, never "nothing was changed". The card's intent stays for the sweeper to record.
        */
       changed?: string;
+      /**
+       * Set when Peeker may have done the write (its answer was lost and the look-up found nothing yet): the user
+       * is told so, never "nothing was changed", and the card's intent stays for the sweeper to settle.
+       */
+      unknown?: string;
     };
 
 export function refused<T>(refusal: Refusal): ResolveOutcome<T> {
@@ -74,4 +79,12 @@ export function refused<T>(refusal: Refusal): ResolveOutcome<T> {
 
 export function invalid<T>(...problems: FieldProblem[]): ResolveOutcome<T> {
   return { kind: "invalid", problems };
+}
+
+/**
+ * A write whose answer was lost and whose look-up found nothing (yet): Peeker may still have done it, so the lock
+ * and the intent stay and the sweeper (src/pending/intent-sweeper.ts) settles the card once this flow has ended.
+ */
+export function outcomeUnknown<T>(error: unknown, doing: string, unknown: string): ResolveOutcome<T> {
+  return { kind: "failed", error, doing, unknown };
 }

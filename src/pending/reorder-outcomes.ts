@@ -15,10 +15,12 @@ export async function cancellationAccepted(
   peeker: Pick<ResolverPeeker, "getOrder">,
   orderId: string,
 ): Promise<{ requestId: string | undefined } | undefined> {
-  const current = await peeker.getOrder(orderId, INTERACTIVE).catch(() => undefined);
-  const status = current?.data.status;
+  // A failed read throws: "could not look" must never pass for "not cancelled" (the sweeper would release a card
+  // whose original is in fact cancelled).
+  const current = await peeker.getOrder(orderId, INTERACTIVE);
+  const status = current.data.status;
   return status === "cancel_scheduled" || status === "cancelled"
-    ? { requestId: current?.requestId }
+    ? { requestId: current.requestId }
     : undefined;
 }
 

@@ -3,7 +3,7 @@ import type { PictureUrlCheck } from "../net/picture-url-check.js";
 import { isPeekerError } from "../peeker/errors.js";
 import type { CreateOrderBody, Order, Persona } from "../peeker/types.js";
 import { recordIntent } from "./intents.js";
-import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import { type FieldProblem, invalid, outcomeUnknown, type ResolveOutcome, refused } from "./outcomes.js";
 import {
   acceptPlaced,
   acceptQueued,
@@ -198,8 +198,13 @@ export function submitReorder(
           const found = await lookUpCorrectedOrder(deps.peeker, body, orderId, deps.clock.now()).catch(
             () => undefined,
           );
+          // Not found (yet): the lock and the intent stay for the sweeper, which looks again after this flow.
           if (!found)
-            return give({ kind: "failed", error, doing: "placing the corrected order" }, "order failed");
+            return outcomeUnknown(
+              error,
+              "placing the corrected order",
+              "the corrected order may have been placed",
+            );
           placed = { id: found.id, requestId: found.requestId };
         }
       }
@@ -246,14 +251,21 @@ export function submitReorder(
         } catch (cancelError) {
           // A cancel whose answer was lost (timeout, 5xx) may have been accepted: look before saying it failed,
           // or the original would be cancelled with no corrected order ever placed.
-          const accepted =
-            !(isPeekerError(cancelError) && cancelError.isClientError) &&
-            (await cancellationAccepted(deps.peeker, orderId));
-          if (!accepted)
+          if (isPeekerError(cancelError) && cancelError.isClientError) {
             return give(
               { kind: "failed", error: cancelError, doing: "cancelling the original order" },
               "cancel failed",
             );
+          }
+          const accepted = await cancellationAccepted(deps.peeker, orderId).catch(() => undefined);
+          // Not seen (yet): the intent stays for the sweeper, which looks again after this flow.
+          if (!accepted) {
+            return outcomeUnknown(
+              cancelError,
+              "cancelling the original order",
+              `the cancellation of ${orderId} may have been accepted`,
+            );
+          }
           cancelRequestId = accepted.requestId;
         }
         try {

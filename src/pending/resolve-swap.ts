@@ -5,7 +5,7 @@ import type { PendingActionRow } from "../db/schema.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { Swap } from "../peeker/types.js";
 import { assertWaitingOn, recordIntent } from "./intents.js";
-import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import { type FieldProblem, invalid, outcomeUnknown, type ResolveOutcome, refused } from "./outcomes.js";
 import {
   type Actor,
   audited,
@@ -191,8 +191,10 @@ export function submitSwap(
       const found = await lookUpSwap(deps.peeker, domainId, replacement, LOOKUP_DELAYS_MS).catch(
         () => undefined,
       );
+      // Not found (yet): Peeker may still be carrying it out. The card stays locked with its intent; once this
+      // flow has ended the sweeper looks again and records the swap or opens the card with a thread line.
       if (!found)
-        return give({ kind: "failed", error, doing: "creating the swap" }, "unknown outcome, no swap found");
+        return outcomeUnknown(error, "creating the swap", `the swap to ${replacement} may have been created`);
       swap = found.swap;
       requestId = found.requestId;
       foundByLookup = true;

@@ -23,6 +23,7 @@ import {
   openedForm,
   press,
   rowByKey,
+  rowOpenAgain,
   submit,
   text,
   threadTexts,
@@ -59,6 +60,8 @@ describe("fix picture & reorder", () => {
         ...pictures.env(),
         PEEKER_SEQUENCER_LOGIN_EMAIL: LOGIN_EMAIL,
         PEEKER_SEQUENCER_LOGIN_PASSWORD: LOGIN_PASSWORD,
+        // A 1 s sweep: a card a lost POST /orders left locked is settled by the sweeper within seconds.
+        INTENT_SWEEP_SECONDS: "1",
       },
     });
   });
@@ -303,6 +306,26 @@ describe("fix picture & reorder", () => {
     expect(placedFor(domain).map((r) => r.body)).toEqual([expectedBody(order.user_id, domain)]);
   });
 
+  it("keeps the card locked when a cancel's answer is lost and Peeker shows no cancellation, until the sweeper opens it", async () => {
+    const { order, key, row } = await pictureCard();
+    const form = await reorderForm(row.id);
+    // The 500 came before Peeker did anything: the order is not cancelled, but the bot cannot know that yet.
+    stack.sim.control.injectFault({
+      route: "POST /orders/{id}/cancel",
+      fault: { kind: "error", status: 500 },
+    });
+    const cancels = () =>
+      stack.sim.control
+        .requests({ method: "POST", route: "/orders/{id}/cancel" })
+        .filter((r) => r.path.includes(order.id));
+    const answer = await submit(stack, { view: form, values: pictureValues([GOOD_URL], { cancel: true }) });
+    expect(viewText(answer.json)).toContain("Do not submit again");
+    expect(viewText(answer.json)).not.toContain("Nothing was changed");
+    const reopened = await rowOpenAgain(stack, key);
+    expect(JSON.stringify(reopened.details)).toContain(`${order.id} was not cancelled in Peeker`);
+    expect(cancels()).toHaveLength(1);
+  });
+
   it("places a queued reorder exactly once through a reconcile-style re-read, with no webhook at all", async () => {
     const { order, domain, key, row } = await pictureCard();
     const form = await reorderForm(row.id);
@@ -443,10 +466,17 @@ describe("fix picture & reorder", () => {
       "publicly accessible",
     );
     stack.sim.control.injectFault({ route: "POST /orders", fault: { kind: "error", status: 503 } });
+    const postsBefore = orderPosts().length;
     const failed = await submit(stack, { view: form, values: pictureValues([GOOD_URL]) });
     const last = orderPosts().at(-1)!;
     expect(last.status).toBe(503);
     expect(viewText(failed.json)).toContain(last.requestId);
-    expect((await rowByKey(stack, key))?.state).toBe("open");
+    // A 503 may hide a placed order and none was found yet: never "nothing was changed". The card stays locked
+    // with its intent until the sweeper, after the flow ended, finds no corrected order and opens it again.
+    expect(viewText(failed.json)).toContain("Do not submit again");
+    expect(viewText(failed.json)).not.toContain("Nothing was changed");
+    const reopened = await rowOpenAgain(stack, key);
+    expect(JSON.stringify(reopened.details)).toContain("The corrected order was not placed in Peeker");
+    expect(orderPosts()).toHaveLength(postsBefore + 1);
   });
 });

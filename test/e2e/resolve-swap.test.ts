@@ -13,6 +13,7 @@ import {
   press,
   radio,
   rowByKey,
+  rowOpenAgain,
   settledModal,
   submit,
   text,
@@ -38,7 +39,8 @@ describe("swap domain", () => {
     stack = await startStack({
       name: "resolve-swap",
       // OPERATOR by id, OPERATOR_2 through a user group (expanded with usergroups.users.list).
-      env: { SLACK_OPERATORS: `${OPERATOR},${GROUP}` },
+      // A 1 s sweep: the card a lost POST /swaps left locked is settled by the sweeper within seconds.
+      env: { SLACK_OPERATORS: `${OPERATOR},${GROUP}`, INTENT_SWEEP_SECONDS: "1" },
     });
     stack.slack.seedUsergroup(GROUP, [OPERATOR_2]);
   });
@@ -332,7 +334,9 @@ describe("swap domain", () => {
       [...stack.sim.control.state.swaps.values()].filter((s) => s.domain_id === first.domain.id),
     ).toHaveLength(0);
 
-    // 5xx: the outcome is unknown, so the bot looks the swap up instead of sending it again; none exists.
+    // 5xx: the outcome is unknown, so the bot looks the swap up instead of sending it again; none exists yet.
+    // The person is not told "nothing was changed" (Peeker may still carry it out): the card stays locked with
+    // its intent until the sweeper, after the flow ended, finds no swap and opens it again with a thread line.
     const second = await swapCard();
     form = await openSwapForm(second.row.id);
     stack.sim.control.injectFault({ route: "POST /swaps", fault: { kind: "error", status: 500 } });
@@ -344,7 +348,11 @@ describe("swap domain", () => {
     expect(shown).toContain("internal error");
     expect(shown).toContain(failedPosts[0]!.requestId);
     expect(stack.sim.control.requests({ method: "GET", route: "/swaps" }).length).toBeGreaterThan(0);
-    expect((await rowByKey(stack, second.key))?.state).toBe("open");
+    expect(shown).toContain("Do not submit again");
+    expect(shown).not.toContain("Nothing was changed");
+    const reopened = await rowOpenAgain(stack, second.key);
+    expect(JSON.stringify(reopened.details)).toContain(`No swap to broken-${seq}.com was created in Peeker`);
+    expect(swapPosts(second.domain.id)).toHaveLength(1);
 
     // Slow: past the answer window the modal shows "Working…", then the outcome. The swap Peeker created late
     // (after the interactive deadline) is found by looking it up, never by a second POST. Submitted to a bot with

@@ -4,9 +4,12 @@ import { createCardPublisher } from "../../src/bot/card-publisher.js";
 import type { PendingActionRow } from "../../src/db/schema.js";
 import { createIntentSweepTimer, type IntentSweepTimer } from "../../src/jobs/intent-sweep-timer.js";
 import { silentLogger } from "../../src/logger.js";
+import { PeekerClient } from "../../src/peeker/client.js";
 import { type IntentSweeperDeps, sweepIntents } from "../../src/pending/intent-sweeper.js";
 import { INTENT_OWNER } from "../../src/pending/intents.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { startPeekerSim } from "../support/peeker-sim/server.js";
+import { SIM_KEYS } from "../support/peeker-sim/state.js";
 import { insertIntentRow } from "../support/pending-rows.js";
 import { waitFor } from "../support/wait.js";
 
@@ -54,6 +57,33 @@ describe("intent sweep timer", () => {
         .where("owner", "=", INTENT_OWNER)
         .executeTakeFirst()
     )?.last_seen;
+
+  it("keeps a cancel's intent while Peeker cannot be read, and settles it once Peeker answers", async () => {
+    // "Could not look" must never pass for "not cancelled": that would open a card whose original is cancelled.
+    const sim = await startPeekerSim();
+    try {
+      const { order } = sim.control.seedOrder({ domains: ["sweep-cancel.com"] });
+      const row = await insertIntentRow(database.handle.db, {
+        owner: INTENT_OWNER,
+        kind: "order_cancel",
+        payload: { original_order_id: order.id, queued: { originalOrderId: order.id } },
+      });
+      const peeker = new PeekerClient({ apiKey: SIM_KEYS.full, baseUrl: sim.url });
+      const withSim = { ...deps, peeker };
+      sim.control.injectFault({
+        route: "GET /orders/{id}",
+        times: "always",
+        fault: { kind: "error", status: 500 },
+      });
+      expect(await sweepIntents(withSim)).toEqual({ completed: 0, released: 0 });
+      expect(await stateOf(row)).toBe("resolving");
+      sim.control.clearFaults();
+      expect(await sweepIntents(withSim)).toEqual({ completed: 0, released: 1 });
+      expect(await stateOf(row)).toBe("open");
+    } finally {
+      await sim.close();
+    }
+  });
 
   it("stops between rows once shut down", async () => {
     // Our own process, no flow in flight: abandoned, so only the signal can keep it.

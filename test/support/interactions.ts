@@ -101,6 +101,17 @@ export async function rowByKey(stack: Stack, cardKey: string): Promise<PendingAc
     .executeTakeFirst();
 }
 
+/** The card's row once it is open again with no intent left (the sweeper settled a write it could not confirm). */
+export function rowOpenAgain(stack: Stack, cardKey: string): Promise<PendingActionRow> {
+  return waitFor(
+    async () => {
+      const row = await rowByKey(stack, cardKey);
+      return row?.state === "open" && row.intent_kind === null ? row : undefined;
+    },
+    { what: `${cardKey} open again` },
+  );
+}
+
 export function cardOf(stack: Stack, cardKey: string): StoredMessage | undefined {
   return stack.slack.channelMessages(CHANNEL).find((m) => m.metadata?.event_payload.card_key === cardKey);
 }

@@ -78,6 +78,9 @@ export function outcomeInWords(outcome: Exclude<ResolveOutcome<unknown>, { kind:
       if (outcome.changed) {
         return `${outcome.changed}, but ${outcome.doing} failed: ${errorInWords(outcome.error)}. Do not submit again: the card will show it within a minute.`;
       }
+      if (outcome.unknown) {
+        return `Peeker did not confirm ${outcome.doing} (${errorInWords(outcome.error)}): ${outcome.unknown}. Do not submit again: the card will show what Peeker did within a minute.`;
+      }
       return `Could not finish ${outcome.doing}: ${errorInWords(outcome.error)}. Nothing was changed; try again.`;
     case "invalid":
       return outcome.problems.map((p) => problemInWords(p.problem)).join(" ");
