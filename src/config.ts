@@ -60,6 +60,16 @@ export interface Config {
     readonly concurrency: number;
     /** Events claimed per round trip (INBOX_BATCH_SIZE, default 25). */
     readonly batchSize: number;
+    /**
+     * EVENT_COALESCING (`on` by default, `off`): one re-read answers every waiting event of a resource (issue #14).
+     * `off` re-reads Peeker once per event, as before; it exists so `npm run bench:burst` can show the difference.
+     */
+    readonly coalesce: boolean;
+    /**
+     * Re-reads the inbox may start at once before they are paced to the Peeker budget's rate
+     * (INBOX_REREAD_BURST, default 20; src/jobs/reread-pacing.ts).
+     */
+    readonly rereadBurst: number;
   };
   /** Days audit rows, sent thread lines and card posts, and resolved actions are kept (RETENTION_DAYS, 90). */
   readonly retentionDays: number;
@@ -133,6 +143,13 @@ export function loadConfig(env: Env): Config {
       return fallback;
     }
     return Number(raw);
+  };
+  const onOff = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === "on" || raw === "off") return raw === "on";
+    problems.push(`${name} must be "on" or "off" (got "${truncate(raw)}").`);
+    return fallback;
   };
   const url = (name: string, fallback: string): string => {
     const raw = read(name) ?? fallback;
@@ -208,6 +225,8 @@ export function loadConfig(env: Env): Config {
   const inbox = {
     concurrency: integer("INBOX_CONCURRENCY", 4, 1, 256),
     batchSize: integer("INBOX_BATCH_SIZE", 25, 1, 1000),
+    coalesce: onOff("EVENT_COALESCING", true),
+    rereadBurst: integer("INBOX_REREAD_BURST", 20, 1, 10_000),
   };
   if (inbox.concurrency >= database.poolMax) {
     // Each event in flight holds a connection at times; the pool must keep some for cards, commands and cron.

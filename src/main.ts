@@ -26,6 +26,7 @@ import { createInboxProcessor } from "./jobs/inbox-processor.js";
 import { createIntentSweepTimer, heartbeatStaleMs } from "./jobs/intent-sweep-timer.js";
 import { makeGaugeRefresher } from "./jobs/metrics-gauges.js";
 import { makeReconcileJob, type ReconcileOutcome } from "./jobs/reconcile.js";
+import { createRereadPacing } from "./jobs/reread-pacing.js";
 import { retentionSchedule } from "./jobs/retention.js";
 import { manualSlot } from "./jobs/slots.js";
 import { createVisibility } from "./jobs/visibility.js";
@@ -38,7 +39,7 @@ import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
 import { type IntentSweeperDeps, sweepIntents } from "./pending/intent-sweeper.js";
 import { createOperatorCheck } from "./pending/permissions.js";
-import { processEvent } from "./pending/process-event.js";
+import { processEvents } from "./pending/process-event.js";
 import {
   completeQueuedReorders,
   followAllCorrectedOrders,
@@ -139,8 +140,15 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     metrics,
     concurrency: config.inbox.concurrency,
     batchSize: config.inbox.batchSize,
-    handle: async (event) => {
-      await processEvent(
+    coalesce: config.inbox.coalesce,
+    capacity: () => peeker.backgroundCapacity(),
+    pacing: createRereadPacing({
+      perMinute: config.peeker.requestsPerMinute,
+      burst: config.inbox.rereadBurst,
+      now: () => clock.now().getTime(),
+    }),
+    handle: async (events) => {
+      await processEvents(
         {
           db,
           peeker,
@@ -148,8 +156,9 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
           sandbox: config.peeker.sandbox,
           now: () => clock.now(),
           reorders: { peeker, sequencerLogin: () => sequencerLoginOf(config) },
+          coalesce: config.inbox.coalesce,
         },
-        event,
+        events,
       );
       senderLoop.wake();
     },

@@ -20,6 +20,8 @@ export interface WebhookEventsTable {
   locked_by: string | null;
   last_error: string | null;
   failed_at: Timestamp | null;
+  /** migrations/0010: the resource the event names (`event:<id>` when none); null only on rows processed before. */
+  resource_key: string | null;
 }
 
 export type PendingState = "open" | "resolving" | "resolved";
@@ -188,6 +190,8 @@ export interface ResourceReadsTable {
   read_started_at: Timestamp | null;
   applied_read_seq: string | null;
   applied_at: Timestamp | null;
+  /** migrations/0010: when the newest applied read began (database time). */
+  applied_read_started_at: Timestamp | null;
 }
 
 export interface SchemaMigrationsTable {

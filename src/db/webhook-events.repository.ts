@@ -7,6 +7,8 @@ import type { Database } from "./schema.js";
 export interface NewWebhookEvent {
   eventId: string;
   type: string | null;
+  /** The resource it names, `event:<id>` when none (src/pending/resource-model.ts `coalescingKeyOf`). */
+  resourceKey: string;
   /** Peeker-Timestamp, Unix seconds. */
   timestamp: number;
   /** The raw JSON body, stored as jsonb. */
@@ -20,10 +22,10 @@ export interface NewWebhookEvent {
 export async function insertWebhookEvent(pool: pg.Pool, event: NewWebhookEvent): Promise<boolean> {
   const result = await pool.query({
     name: "insert_webhook_event",
-    text: `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload)
-           VALUES ($1, $2, to_timestamp($3), $4::jsonb)
+    text: `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload, resource_key)
+           VALUES ($1, $2, to_timestamp($3), $4::jsonb, $5)
            ON CONFLICT (event_id) DO NOTHING`,
-    values: [event.eventId, event.type, event.timestamp, event.rawBody],
+    values: [event.eventId, event.type, event.timestamp, event.rawBody, event.resourceKey],
   });
   return result.rowCount === 1;
 }
@@ -34,6 +36,8 @@ export interface ClaimedEvent {
   payload: Record<string, unknown>;
   attempts: number;
   received_at: Date;
+  /** migrations/0010; null only for a row processed before it (retried by an operator). */
+  resource_key: string | null;
 }
 
 /**
@@ -58,7 +62,64 @@ export async function claimDueEvents(
         ORDER BY next_attempt_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-    RETURNING event_id, type, payload, attempts, received_at`.execute(db);
+    RETURNING event_id, type, payload, attempts, received_at, resource_key`.execute(db);
+  return result.rows;
+}
+
+export interface ResourceClaim {
+  /** Resources to claim with every one of their waiting events (each costs a Peeker re-read). */
+  resources: number;
+  /** Events that name no resource (`event:<id>`), claimed alongside: they need no Peeker call. */
+  bareEvents: number;
+  /** Ceiling on the events claimed in all. */
+  maxEvents: number;
+  leaseSeconds: number;
+}
+
+/**
+ * Coalesced claim (issue #14): the resources of the oldest due events, each with *all* its waiting events —
+ * also those not due yet (an event deferred while its resource was being re-read) — so one re-read, begun after
+ * this claim, answers every one of them. Events naming no resource are claimed one by one as before. SKIP LOCKED
+ * and the lease work as in `claimDueEvents`; an event another worker holds stays out of the claim.
+ */
+export async function claimDueResources(
+  db: Kysely<Database>,
+  workerId: string,
+  claim: ResourceClaim,
+): Promise<ClaimedEvent[]> {
+  const { resources, bareEvents, maxEvents, leaseSeconds } = claim;
+  const result = await sql<ClaimedEvent>`
+    WITH head AS (
+      SELECT coalesce(resource_key, 'event:' || event_id) AS k, next_attempt_at
+        FROM webhook_events
+       WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+         AND (locked_until IS NULL OR locked_until < now())
+       ORDER BY next_attempt_at
+       LIMIT ${(resources + bareEvents) * 4}
+    ), ranked AS (
+      SELECT k, k LIKE 'event:%' AS bare,
+             row_number() OVER (PARTITION BY k LIKE 'event:%' ORDER BY min(next_attempt_at)) AS n
+        FROM head GROUP BY k
+    ), chosen AS (
+      SELECT k, bare FROM ranked WHERE (bare AND n <= ${bareEvents}) OR (NOT bare AND n <= ${resources})
+    ), picked AS (
+      -- A resource by its key (every waiting event of it); an event naming none by its own id.
+      SELECT e.event_id FROM webhook_events e
+       WHERE (e.resource_key IN (SELECT k FROM chosen WHERE NOT bare)
+              OR e.event_id IN (SELECT substr(k, 7) FROM chosen WHERE bare))
+         AND e.processed_at IS NULL AND e.failed_at IS NULL
+         AND (e.locked_until IS NULL OR e.locked_until < now())
+       ORDER BY e.received_at
+       LIMIT ${maxEvents}
+       FOR UPDATE SKIP LOCKED
+    )
+    UPDATE webhook_events w
+       SET locked_until = now() + make_interval(secs => ${leaseSeconds}),
+           locked_by = ${workerId},
+           attempts = w.attempts + 1
+      FROM picked
+     WHERE w.event_id = picked.event_id
+    RETURNING w.event_id, w.type, w.payload, w.attempts, w.received_at, w.resource_key`.execute(db);
   return result.rows;
 }
 
@@ -171,7 +232,14 @@ export async function markEventFailed(
 export async function retryFailedEvent(db: Kysely<Database>, eventId: string): Promise<boolean> {
   const result = await db
     .updateTable("webhook_events")
-    .set({ failed_at: null, attempts: 0, next_attempt_at: sql`now()`, last_error: null })
+    .set({
+      failed_at: null,
+      attempts: 0,
+      next_attempt_at: sql`now()`,
+      last_error: null,
+      // A row failed before migrations/0010 has no key: it is processed alone.
+      resource_key: sql`coalesce(resource_key, 'event:' || event_id)`,
+    })
     .where("event_id", "=", eventId)
     .where("failed_at", "is not", null)
     .executeTakeFirst();

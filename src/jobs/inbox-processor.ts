@@ -5,6 +5,7 @@ import type { Database } from "../db/schema.js";
 import {
   type ClaimedEvent,
   claimDueEvents,
+  claimDueResources,
   deferEventForBusyResource,
   markEventFailed,
   markEventsProcessed,
@@ -13,9 +14,11 @@ import {
 } from "../db/webhook-events.repository.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { BackgroundCapacity } from "../peeker/budget.js";
 import { PeekerError } from "../peeker/errors.js";
 import { ResourceBusyError } from "../pending/process-event.js";
 import { type EventLeases, keepEventLeases } from "./event-leases.js";
+import type { RereadPacing } from "./reread-pacing.js";
 import { createWorkerLoop, type WorkerLoop } from "./worker-loop.js";
 
 /**
@@ -29,8 +32,21 @@ export interface InboxProcessorOptions {
   workerId: string;
   logger: Logger;
   metrics: Metrics;
-  /** `signal` aborts when this worker lost the event's lease: stop applying, someone else owns it now. */
-  handle: (event: ClaimedEvent, context: { signal: AbortSignal }) => Promise<unknown>;
+  /**
+   * Handles the claimed events of one resource (or one event that names none) together. `signal` aborts when
+   * this worker lost an event's lease: stop applying, someone else owns it now.
+   */
+  handle: (events: ClaimedEvent[], context: { signal: AbortSignal }) => Promise<unknown>;
+  /**
+   * Coalesced re-reads (issue #14, default on): claim a resource with all its waiting events, and no more
+   * resources than Peeker's budget lets start now (`capacity`), so a burst waits in the inbox, where one
+   * re-read answers every waiting event of a resource. Off: one event, one re-read, as before.
+   */
+  coalesce?: boolean;
+  /** How many background Peeker calls may start now (src/peeker/budget.ts); unlimited when omitted. */
+  capacity?: () => BackgroundCapacity;
+  /** How fast re-reads start (src/jobs/reread-pacing.ts); unpaced when omitted. */
+  pacing?: RereadPacing;
   random?: Random;
   batchSize?: number;
   concurrency?: number;
@@ -42,6 +58,8 @@ export interface InboxProcessorOptions {
 }
 
 export const MAX_ATTEMPTS = 10;
+/** Most events one claimed resource brings along (a resource with more is claimed again for the rest). */
+const EVENTS_PER_RESOURCE = 50;
 /** Longest an event waits for a busy resource before looking again (its holder usually gives the lease back soon). */
 const BUSY_MAX_WAIT_MS = 2000;
 /** Spread of the retries of events waiting on one resource, so they do not all come back in the same instant. */
@@ -54,32 +72,70 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
   const leaseSeconds = options.leaseSeconds ?? 30;
   const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
   const random = options.random ?? Math.random;
+  const coalesce = options.coalesce ?? true;
   let lastPrune = 0;
 
   /**
-   * Handles one event; returns its id when it succeeded (marked processed with the rest of the batch). Never
-   * throws: one runner's failure must not end the batch (and with it the others' lease renewal).
+   * Handles one resource's events; returns their ids when it succeeded (marked processed with the rest of the
+   * batch). Never throws: one runner's failure must not end the batch (and with it the others' lease renewal).
    */
-  const finish = async (event: ClaimedEvent, leases: EventLeases): Promise<string | undefined> => {
-    // A lease lost while the event waited its turn: not ours to apply any more.
-    if (!leases.owns(event.event_id)) return undefined;
+  const finish = async (claimed: ClaimedEvent[], leases: EventLeases): Promise<string[]> => {
+    // A lease lost while the events waited their turn: not ours to apply any more.
+    const group = claimed.filter((e) => leases.owns(e.event_id));
+    if (group.length === 0) return [];
     try {
-      await options.handle(event, { signal: leases.signal(event.event_id) });
-      return event.event_id;
+      await options.handle(group, { signal: AbortSignal.any(group.map((e) => leases.signal(e.event_id))) });
+      return group.map((e) => e.event_id);
     } catch (error) {
-      if (!leases.owns(event.event_id)) return undefined;
-      const settle =
-        error instanceof ResourceBusyError
-          ? deferForHolder(event, error)
-          : recordFailure(event, describe(error));
-      await settle.catch((markError: unknown) =>
-        logger.error(
-          { eventId: event.event_id, err: { message: (markError as Error)?.message } },
-          "could not record an event's failure; its lease runs out and it is tried again",
-        ),
-      );
-      return undefined;
+      for (const event of group) {
+        if (!leases.owns(event.event_id)) continue;
+        const settle =
+          error instanceof ResourceBusyError
+            ? deferForHolder(event, error)
+            : recordFailure(event, describe(error));
+        await settle.catch((markError: unknown) =>
+          logger.error(
+            { eventId: event.event_id, err: { message: (markError as Error)?.message } },
+            "could not record an event's failure; its lease runs out and it is tried again",
+          ),
+        );
+      }
+      return [];
     }
+  };
+
+  /** Claims the next batch, grouped by resource (one group per event when coalescing is off). */
+  const claim = async (): Promise<{ groups: ClaimedEvent[][]; full: boolean }> => {
+    if (!coalesce) {
+      const batch = await claimDueEvents(db, workerId, batchSize, leaseSeconds);
+      return { groups: batch.map((event) => [event]), full: batch.length === batchSize };
+    }
+    const budget = options.capacity?.() ?? { now: batchSize, nextInMs: 0 };
+    const paced = options.pacing?.available() ?? batchSize;
+    const room = {
+      now: Math.min(budget.now, paced),
+      nextInMs: Math.max(budget.nextInMs, options.pacing?.nextInMs() ?? 0),
+    };
+    const resources = Math.min(batchSize, room.now);
+    const batch = await claimDueResources(db, workerId, {
+      resources,
+      bareEvents: batchSize,
+      maxEvents: batchSize * EVENTS_PER_RESOURCE,
+      leaseSeconds,
+    });
+    const groups = new Map<string, ClaimedEvent[]>();
+    for (const event of batch) {
+      const named = event.resource_key && !event.resource_key.startsWith("event:");
+      const key = named ? (event.resource_key as string) : `event:${event.event_id}`;
+      groups.set(key, [...(groups.get(key) ?? []), event]);
+    }
+    options.pacing?.take([...groups.keys()].filter((key) => !key.startsWith("event:")).length);
+    if (batch.length === 0 && room.now === 0) {
+      // Peeker's budget has no room for a re-read now: look again once it has, not a whole poll later.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(room.nextInMs, options.pollMs ?? 1000)));
+      return { groups: [], full: true };
+    }
+    return { groups: [...groups.values()], full: batch.length > 0 };
   };
 
   const deferForHolder = async (event: ClaimedEvent, busy: ResourceBusyError) => {
@@ -121,28 +177,28 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
     }
     const claimedAt = Date.now();
-    const batch = await claimDueEvents(db, workerId, batchSize, leaseSeconds);
-    if (batch.length === 0) return false;
+    const { groups, full } = await claim();
+    if (groups.length === 0) return full;
     const leases = keepEventLeases({
       db,
       workerId,
-      eventIds: batch.map((e) => e.event_id),
+      eventIds: groups.flat().map((e) => e.event_id),
       leaseSeconds,
       logger,
       metrics,
       claimedAt,
     });
     try {
-      const done = await runWithConcurrency(batch, concurrency, (event) => finish(event, leases));
+      const done = await runWithConcurrency(groups, concurrency, (group) => finish(group, leases));
       // One statement for the whole batch: under a burst the processor's writes must not crowd out the intake's.
       // Only events whose lease is still ours (the statement checks it again in the database).
-      const processed = done.filter((id): id is string => id !== undefined && leases.owns(id));
+      const processed = done.flat().filter((id) => leases.owns(id));
       await markEventsProcessed(db, workerId, processed);
       metrics.eventsProcessed.inc({ outcome: "processed" }, processed.length);
     } finally {
       leases.stop();
     }
-    return batch.length === batchSize;
+    return full;
   };
 
   return createWorkerLoop({ name: "inbox", logger, pollMs: options.pollMs ?? 1000, tick });

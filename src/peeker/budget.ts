@@ -15,6 +15,14 @@ export interface BudgetOptions {
   windowMs: number;
 }
 
+/** What background work may start now (src/jobs/inbox-processor.ts sizes its claim by it). */
+export interface BackgroundCapacity {
+  /** Background requests that could start at once. */
+  now: number;
+  /** When `now` is 0: milliseconds until one could start (a 429 pause or the window). */
+  nextInMs: number;
+}
+
 export interface BudgetSlot {
   /** Call exactly once, when the request has settled (answered, failed or aborted). */
   release(): void;
@@ -59,6 +67,16 @@ export class RequestBudget {
     this.limit = options.limit;
     this.windowMs = options.windowMs;
     this.#deps = deps;
+  }
+
+  /** Room for background requests now (after the queued ones), and otherwise how soon there is. */
+  backgroundCapacity(): BackgroundCapacity {
+    const now = this.#deps.now();
+    if (now < this.#pausedUntil) return { now: 0, nextInMs: this.#pausedUntil - now };
+    const room = this.limit - this.#used(now) - this.queued;
+    if (room > 0) return { now: room, nextInMs: 0 };
+    const oldest = this.#recent[0];
+    return { now: 0, nextInMs: oldest === undefined ? 1000 : Math.max(1, oldest + this.windowMs - now) };
   }
 
   /** Epoch ms until which no request may start (0 when not paused). */

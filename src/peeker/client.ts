@@ -13,7 +13,7 @@ import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { type Clock, MINUTE, type Random, SECOND, systemClock } from "../clock.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { type BudgetOptions, RequestBudget } from "./budget.js";
+import { type BackgroundCapacity, type BudgetOptions, RequestBudget } from "./budget.js";
 import { decodeAnswer } from "./decode.js";
 import { PeekerError } from "./errors.js";
 import { type Page, PageIterator } from "./paginate.js";
@@ -201,6 +201,11 @@ export class PeekerClient {
     if (this.#apiKey.startsWith("pk_test_")) return "test";
     if (this.#apiKey.startsWith("pk_live_")) return "live";
     return "unknown";
+  }
+
+  /** How many background calls may start now (the budget's window and 429 pause), else how soon one may. */
+  backgroundCapacity(): BackgroundCapacity {
+    return this.#budget.backgroundCapacity();
   }
 
   /** When a 429 pause is in force, its end; otherwise undefined. */

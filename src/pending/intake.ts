@@ -1,5 +1,6 @@
 import type { NewWebhookEvent } from "../db/webhook-events.repository.js";
 import { parseWebhookEvent, verifyWebhook, type WebhookHeaders } from "../peeker/webhooks.js";
+import { coalescingKeyOf } from "./resource-model.js";
 
 /**
  * Intake of one Peeker delivery (design §3 "Webhook answers", §5 "Intake"): verify before parsing, then one
@@ -53,6 +54,7 @@ export async function acceptDelivery(
   const event: NewWebhookEvent = {
     eventId: verified.eventId,
     type: parsed.event.type,
+    resourceKey: coalescingKeyOf(parsed.event, verified.eventId),
     timestamp: verified.timestamp,
     rawBody: rawBody.toString("utf8"),
   };

@@ -154,10 +154,10 @@ export async function reconcile(deps: ReconcileDeps, run: ReconcileRun): Promise
   };
   await sweepStaged(deps.db, STALE_STAGING_SECONDS);
   try {
-    ctx.walkRead = { resource: "", seq: await readNumberNow(deps.db), startedAt: started };
+    ctx.walkRead = { resource: "", ...(await readNumberNow(deps.db)) };
     await walkPendingOrders(ctx);
     await applyStagedOrders(ctx);
-    ctx.walkRead = { resource: "", seq: await readNumberNow(deps.db), startedAt: deps.now() };
+    ctx.walkRead = { resource: "", ...(await readNumberNow(deps.db)) };
     await walkSwaps(ctx);
     const budget = { left: deps.rereadBudget ?? DEFAULT_REREAD_BUDGET };
     await rereadUnconfirmed(ctx, ["order"], budget);

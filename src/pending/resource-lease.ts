@@ -125,10 +125,31 @@ export async function beginRead(db: Kysely<Database>, resource: string): Promise
   return { resource, seq: String(row.seq), startedAt: row.started_at };
 }
 
-/** A read number for work that read Peeker before it knew its resources (a reconcile walk's pages). */
-export async function readNumberNow(db: Kysely<Database>): Promise<string> {
-  const result = await sql<{ seq: string }>`SELECT nextval('resource_read_seq') AS seq`.execute(db);
-  return String(result.rows[0]?.seq);
+/**
+ * A read number for work that read Peeker before it knew its resources (a reconcile walk's pages), with the
+ * database's time, the clock an event's arrival is compared with.
+ */
+export async function readNumberNow(db: Kysely<Database>): Promise<Omit<ReadTicket, "resource">> {
+  const result = await sql<{ seq: string; at: Date }>`
+    SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error("could not take a read number");
+  return { seq: String(row.seq), startedAt: row.at };
+}
+
+/**
+ * When the newest applied read of each resource began (database time): an event stored before it is answered by
+ * what was applied (issue #14). Resources never applied are left out.
+ */
+export async function appliedReadsStarted(db: Kysely<Database>, keys: string[]): Promise<Map<string, Date>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("resource_reads")
+    .select(["resource_key", "applied_read_started_at"])
+    .where("resource_key", "in", keys)
+    .where("applied_read_started_at", "is not", null)
+    .execute();
+  return new Map(rows.map((r) => [r.resource_key, r.applied_read_started_at as Date]));
 }
 
 /** Gives the lease back, if it is still ours (an expired lease someone else took has another token). */
@@ -180,9 +201,11 @@ export async function admitReads(trx: Transaction<Database>, reads: ReadTicket[]
   if (admitted.size > 0) {
     const keysIn = [...admitted];
     const seqs = keysIn.map((key) => newest.get(key)?.seq ?? "0");
+    const starts = keysIn.map((key) => newest.get(key)?.startedAt.toISOString() ?? null);
     await sql`
-      UPDATE resource_reads AS r SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp()
-        FROM unnest(${keysIn}::text[], ${seqs}::text[]) AS a(key, seq)
+      UPDATE resource_reads AS r
+         SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp(), applied_read_started_at = a.started
+        FROM unnest(${keysIn}::text[], ${seqs}::text[], ${starts}::timestamptz[]) AS a(key, seq, started)
        WHERE r.resource_key = a.key`.execute(trx);
   }
   return admitted;

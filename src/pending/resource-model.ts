@@ -60,6 +60,14 @@ export function resourceOf(subject: WebhookEvent | CardRef): Resource | undefine
   return resourceFor(subject.family, id);
 }
 
+/**
+ * The key an event's re-read is leased and coalesced by (migrations/0010): what the intake stores with the event,
+ * so every waiting event of one resource is claimed and answered together. `event:<id>` when it names no resource.
+ */
+export function coalescingKeyOf(event: WebhookEvent, eventId: string): string {
+  return event.family && event.resourceId ? keyOf(event.family, event.resourceId) : `event:${eventId}`;
+}
+
 function resourceOfCard(row: CardRef): Resource | undefined {
   switch (row.resource_kind) {
     case "order": {

@@ -25,6 +25,7 @@ describe("the inbox", () => {
     insertWebhookEvent(database.handle.pool, {
       eventId: id,
       type: "order.in_progress",
+      resourceKey: `event:${id}`,
       timestamp: 1795000000,
       rawBody: "{}",
     });

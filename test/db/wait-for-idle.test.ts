@@ -40,6 +40,7 @@ describe("waitForIdle", () => {
     await insertWebhookEvent(database.handle.pool, {
       eventId: "evt_idle_1",
       type: "order.in_progress",
+      resourceKey: "event:evt_idle_1",
       timestamp: 1795000000,
       rawBody: "{}",
     });

@@ -73,7 +73,7 @@ describe("inbox lease renewal", () => {
       leaseSeconds: LEASE_SECONDS,
       concurrency: 2,
       pollMs: 100,
-      handle: (event, { signal }) => handle(event.event_id, signal),
+      handle: (events, { signal }) => handle(events[0]!.event_id, signal),
     });
     const renewals = async (outcome: string) =>
       (await metrics.inboxLeaseRenewals.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
