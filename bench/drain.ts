@@ -62,6 +62,8 @@ function measure(stack: BenchStack, sentAt: number) {
     posts: posts.length,
     accepted: accepted.length,
     rateLimited: limited.length,
+    /** Seconds after the first accepted post (when in the drain Slack said 429). */
+    rateLimitedAt: limited.map((c) => (c.at - first) / 1000),
     otherErrors: posts.length - accepted.length - limited.length,
     updates: updates.length,
     updatesRateLimited: updates.filter((c) => c.status === 429).length,
