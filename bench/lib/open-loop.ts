@@ -11,6 +11,12 @@ export interface PreparedRequest {
   body: string;
 }
 
+/** Requests made when their turn comes (a long run's signed timestamps would go stale if made up front). */
+export interface LazyRequests {
+  readonly length: number;
+  get(index: number): PreparedRequest;
+}
+
 export interface Answer {
   status: number;
   latencyMs: number;
@@ -19,12 +25,13 @@ export interface Answer {
 
 export async function openLoop(
   origin: string,
-  requests: PreparedRequest[],
+  requests: readonly PreparedRequest[] | LazyRequests,
   ratePerSecond: number,
   connections = 64,
 ): Promise<{ answers: Answer[]; elapsedMs: number }> {
   const pool = new Pool(origin, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const answers: Answer[] = [];
+  const get = "get" in requests ? (i: number) => requests.get(i) : (i: number) => requests[i]!;
   const start = performance.now() + 50;
   const inFlight: Promise<void>[] = [];
   let next = 0;
@@ -34,7 +41,7 @@ export async function openLoop(
       while (next < requests.length && start + (next * 1000) / ratePerSecond <= now) {
         const index = next++;
         const scheduled = start + (index * 1000) / ratePerSecond;
-        const req = requests[index]!;
+        const req = get(index);
         inFlight.push(
           pool
             .request({ method: "POST", path: req.path, headers: req.headers, body: req.body })
