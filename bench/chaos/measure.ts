@@ -302,3 +302,24 @@ function peekerStatusOf(sim: PeekerSim, row: Row): Record<string, unknown> {
       return {};
   }
 }
+
+/** The outbox rows still to send, with the channels' lease and pacing rows and the database's time. */
+export async function unsentOutbox(client: pg.Client): Promise<Record<string, unknown[]>> {
+  const query = async (text: string) => (await client.query(text)).rows as unknown[];
+  return {
+    now: await query("SELECT now() AS now"),
+    cards: await query(
+      `SELECT pending_action_id, channel, state, held, attempts, next_attempt_at, last_error, ts, post_attempted_at
+         FROM slack_cards WHERE posted_hash IS DISTINCT FROM desired_hash AND NOT held`,
+    ),
+    lines: await query(
+      `SELECT l.id, l.channel, l.state, l.attempts, l.next_attempt_at, l.last_error, c.ts AS card_ts
+         FROM thread_lines l LEFT JOIN slack_cards c ON c.pending_action_id = l.pending_action_id
+        WHERE l.state <> 'sent'`,
+    ),
+    channels: await query("SELECT * FROM slack_channels"),
+    customerMessages: await query(
+      "SELECT id, channel, state, attempts, next_attempt_at FROM customer_messages WHERE state <> 'sent'",
+    ),
+  };
+}

@@ -9,7 +9,7 @@ import { type Clicker, createClicker, type FlowRecord } from "./clicks.js";
 import { openChaosDatabase } from "./database.js";
 import { createFaultInjector, type FaultLog } from "./faults.js";
 import { type LogSummary, summarizeLogs } from "./logs.js";
-import { type Duplicates, driftOf, duplicates, type Snapshot, snapshot } from "./measure.js";
+import { type Duplicates, driftOf, duplicates, type Snapshot, snapshot, unsentOutbox } from "./measure.js";
 import type { ChaosOptions } from "./options.js";
 import { createPrng } from "./prng.js";
 import { createForwarder, type DeliveryStats } from "./webhooks.js";
@@ -85,6 +85,8 @@ export interface ChaosResult {
   audit: Record<string, unknown[]>;
   /** The longest `resolving` spells seen (a card is stuck past one reconcile interval, design §6). */
   resolvingSpells: ResolvingSpell[];
+  /** When the outbox was not empty at the end: its rows and the channels' leases and pacing, to see why. */
+  outboxLeft: Record<string, unknown[]>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -202,6 +204,7 @@ export async function runChaos(options: ChaosOptions, logsDir: string): Promise<
       options,
       database: database.kind,
       audit: await auditOf(client, [...new Set(suspects)]),
+      outboxLeft: settle.final.outbox > 0 ? await unsentOutbox(client) : {},
       resolvingSpells: resolving.spells().slice(0, 20),
       baseline: { seconds: baselineSeconds, ...baseline },
       timeline,

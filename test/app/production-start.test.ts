@@ -47,7 +47,12 @@ describe("the database choice in production", () => {
   it("validates pool sizes and concurrency, with documented defaults", () => {
     const config = loadConfig(valid);
     expect(config.database).toEqual({ poolMax: 10, intakePoolMax: 10, statementTimeoutMs: 5000 });
-    expect(config.inbox).toEqual({ concurrency: 4, batchSize: 25 });
+    expect(config.inbox).toEqual({ concurrency: 4, batchSize: 25, coalesce: true, rereadBurst: 20 });
+    expect(loadConfig({ ...valid, EVENT_COALESCING: "off" }).inbox.coalesce).toBe(false);
+    expect(problemsOf({ ...valid, EVENT_COALESCING: "maybe" })[0]).toContain(
+      'EVENT_COALESCING must be "on" or "off"',
+    );
+    expect(problemsOf({ ...valid, INBOX_REREAD_BURST: "0" })[0]).toContain("INBOX_REREAD_BURST");
     expect(config.retentionDays).toBe(90);
     expect(config.metricsPort).toBeUndefined();
     expect(problemsOf({ ...valid, DATABASE_POOL_MAX: "1" })[0]).toContain("DATABASE_POOL_MAX");
