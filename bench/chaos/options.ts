@@ -15,7 +15,10 @@ export interface ChaosOptions {
   clicks: boolean;
   /** Peeker changing things by itself: actions resolved (with a webhook; silently too with faults on), new ones. */
   churn: boolean;
-  /** Extra seconds after the two reconcile intervals for the Slack outbox to drain before the verdict. */
+  /**
+   * Extra seconds after the two reconcile intervals for the Slack outbox to drain; at least what was still to send
+   * at the verdict at one message a second, plus 30 s, and the run stops early when the outbox stalls for 30 s.
+   */
   slackGraceSeconds: number;
   /** The simulator's per-key limit per minute (Peeker's is 600). */
   peekerLimit: number;

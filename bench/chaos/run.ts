@@ -73,6 +73,8 @@ export interface ChaosResult {
   /** The verdict snapshot, two reconcile intervals after the faults stopped. */
   atTwoIntervals: Snapshot;
   final: Snapshot;
+  /** The outbox stopped shrinking for 30 s while not empty (a stall, not Slack's pace). */
+  outboxStalled: boolean;
   secondsToDriftZero: { database: number | undefined; all: number | undefined };
   duplicates: Duplicates;
   flows: FlowRecord[];
@@ -90,6 +92,10 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The bot's pace in a channel after a 429 (one message a second). */
+const SLACK_PACE_MS = 1000;
+/** An outbox that has not shrunk for this long while not empty has stalled. */
+const OUTBOX_STALL_MS = 30_000;
 
 export async function runChaos(options: ChaosOptions, logsDir: string): Promise<ChaosResult> {
   const prng = createPrng(options.seed);
@@ -311,11 +317,15 @@ async function settlePhase(
   timeline: ChaosResult["timeline"],
 ) {
   const verdictAt = stoppedAt + 2 * options.reconcileSeconds * 1000;
-  const endAt = verdictAt + options.slackGraceSeconds * 1000;
+  let endAt = verdictAt + options.slackGraceSeconds * 1000;
   let atTwoIntervals: Snapshot | undefined;
   let final = await look();
   let lastDirty = { database: stoppedAt, all: stoppedAt };
   let clean = { database: false, all: false };
+  // The outbox drains at Slack's pace (1 message/s in a channel that was answered 429): the grace covers what
+  // was still to send at the verdict at that pace; a sender that stops making progress is a stall, not slowness.
+  let outboxLow = { depth: Number.POSITIVE_INFINITY, at: Date.now() };
+  let stalled = false;
   while (Date.now() < endAt) {
     world.progress();
     final = await look();
@@ -323,7 +333,15 @@ async function settlePhase(
     clean = { database: driftOf(final, "database") === 0, all: driftOf(final) === 0 };
     if (!clean.database) lastDirty.database = final.at;
     if (!clean.all) lastDirty.all = final.at;
-    if (!atTwoIntervals && Date.now() >= verdictAt) atTwoIntervals = final;
+    if (!atTwoIntervals && Date.now() >= verdictAt) {
+      atTwoIntervals = final;
+      endAt = Math.max(endAt, Date.now() + (final.outbox * SLACK_PACE_MS * 3) / 2 + 30_000);
+    }
+    if (final.outbox < outboxLow.depth) outboxLow = { depth: final.outbox, at: Date.now() };
+    if (atTwoIntervals && final.outbox > 0 && Date.now() - outboxLow.at > OUTBOX_STALL_MS) {
+      stalled = true;
+      break;
+    }
     // Past the verdict, stop early once everything is quiet: no drift, nothing resolving, outbox empty.
     if (atTwoIntervals && clean.all && final.resolving === 0 && final.outbox === 0) break;
     await sleep(1_000);
@@ -334,6 +352,7 @@ async function settlePhase(
   return {
     atTwoIntervals: atTwoIntervals ?? final,
     final,
+    outboxStalled: stalled,
     secondsToDriftZero: {
       database: seconds(lastDirty.database, clean.database),
       all: seconds(lastDirty.all, clean.all),
