@@ -148,7 +148,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       now: () => clock.now().getTime(),
     }),
     handle: async (events) => {
-      await processEvents(
+      const outcome = await processEvents(
         {
           db,
           peeker,
@@ -160,7 +160,10 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
         },
         events,
       );
+      // An ignored event changed no card: waking the sender for it would only make it query for nothing.
+      if (outcome.kind === "ignored") return { audit: outcome.audit };
       senderLoop.wake();
+      return undefined;
     },
   });
 

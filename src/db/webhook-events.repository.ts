@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type pg from "pg";
 import type { Database } from "./schema.js";
 
@@ -146,7 +146,7 @@ export async function renewEventLeases(
 }
 
 export async function markEventsProcessed(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   workerId: string,
   eventIds: string[],
 ): Promise<void> {

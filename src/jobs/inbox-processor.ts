@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { HOUR, type Random } from "../clock.js";
+import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import { pruneRuns } from "../db/runs.repository.js";
 import type { Database } from "../db/schema.js";
 import {
@@ -36,7 +37,7 @@ export interface InboxProcessorOptions {
    * Handles the claimed events of one resource (or one event that names none) together. `signal` aborts when
    * this worker lost an event's lease: stop applying, someone else owns it now.
    */
-  handle: (events: ClaimedEvent[], context: { signal: AbortSignal }) => Promise<unknown>;
+  handle: (events: ClaimedEvent[], context: { signal: AbortSignal }) => Promise<HandledEvents | unknown>;
   /**
    * Coalesced re-reads (issue #14, default on): claim a resource with all its waiting events, and no more
    * resources than Peeker's budget lets start now (`capacity`), so a burst waits in the inbox, where one
@@ -55,6 +56,14 @@ export interface InboxProcessorOptions {
   /** Poll for events other replicas accepted, ms (default 1000). */
   pollMs?: number;
   maxAttempts?: number;
+}
+
+/**
+ * What a handler may leave to the batch: audit rows written in the one transaction that marks the batch processed
+ * (an ignored event's row), so a burst of no-op events costs the database one statement per batch, not per event.
+ */
+export interface HandledEvents {
+  audit?: AuditEntry[];
 }
 
 export const MAX_ATTEMPTS = 10;
@@ -79,13 +88,19 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
    * Handles one resource's events; returns their ids when it succeeded (marked processed with the rest of the
    * batch). Never throws: one runner's failure must not end the batch (and with it the others' lease renewal).
    */
-  const finish = async (claimed: ClaimedEvent[], leases: EventLeases): Promise<string[]> => {
+  const finish = async (
+    claimed: ClaimedEvent[],
+    leases: EventLeases,
+  ): Promise<{ ids: string[]; audit: AuditEntry[] }> => {
     // A lease lost while the events waited their turn: not ours to apply any more.
     const group = claimed.filter((e) => leases.owns(e.event_id));
-    if (group.length === 0) return [];
+    if (group.length === 0) return { ids: [], audit: [] };
     try {
-      await options.handle(group, { signal: AbortSignal.any(group.map((e) => leases.signal(e.event_id))) });
-      return group.map((e) => e.event_id);
+      const handled = await options.handle(group, {
+        signal: AbortSignal.any(group.map((e) => leases.signal(e.event_id))),
+      });
+      const audit = (handled as HandledEvents | undefined)?.audit ?? [];
+      return { ids: group.map((e) => e.event_id), audit };
     } catch (error) {
       for (const event of group) {
         if (!leases.owns(event.event_id)) continue;
@@ -100,7 +115,7 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
           ),
         );
       }
-      return [];
+      return { ids: [], audit: [] };
     }
   };
 
@@ -192,8 +207,15 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       const done = await runWithConcurrency(groups, concurrency, (group) => finish(group, leases));
       // One statement for the whole batch: under a burst the processor's writes must not crowd out the intake's.
       // Only events whose lease is still ours (the statement checks it again in the database).
-      const processed = done.flat().filter((id) => leases.owns(id));
-      await markEventsProcessed(db, workerId, processed);
+      const owned = done.filter((d) => d.ids.every((id) => leases.owns(id)));
+      const processed = done.flatMap((d) => d.ids).filter((id) => leases.owns(id));
+      await db.transaction().execute(async (trx) => {
+        await appendAudit(
+          trx,
+          owned.flatMap((d) => d.audit),
+        );
+        await markEventsProcessed(trx, workerId, processed);
+      });
       metrics.eventsProcessed.inc({ outcome: "processed" }, processed.length);
     } finally {
       leases.stop();

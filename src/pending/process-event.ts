@@ -41,7 +41,11 @@ export type ProcessOutcome =
   | { kind: "applied"; resource: string; result: ApplyResult }
   /** Every event was stored before a read already applied began: no Peeker call. */
   | { kind: "answered"; resource: string }
-  | { kind: "ignored"; why: string };
+  /**
+   * The event names nothing Peeker can look up. Its audit row is left to the caller (`audit`), written with the
+   * batch's processed mark (src/jobs/inbox-processor.ts), so a flood of such events costs one statement a batch.
+   */
+  | { kind: "ignored"; why: string; audit: AuditEntry[] };
 
 /** Processes one event (a group of one). */
 export function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Promise<ProcessOutcome> {
@@ -55,9 +59,9 @@ export function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Promise<
 export async function processEvents(deps: ProcessDeps, group: ClaimedEvent[]): Promise<ProcessOutcome> {
   const events = group.map((claimed) => ({ claimed, event: eventFromObject(claimed.payload) }));
   const first = events[0];
-  if (!first) return { kind: "ignored", why: "no events" };
+  if (!first) return { kind: "ignored", why: "no events", audit: [] };
   const target = resourceOf(first.event);
-  if (!target) return ignore(deps, first.claimed, first.event);
+  if (!target) return ignore(first.claimed, first.event);
 
   if (deps.coalesce !== false && (await answeredAlready(deps.db, target, group))) {
     await appendAudit(
@@ -136,22 +140,16 @@ async function afterReread(deps: ProcessDeps, target: Resource): Promise<void> {
   );
 }
 
-async function ignore(
-  deps: ProcessDeps,
-  claimed: ClaimedEvent,
-  event: WebhookEvent,
-): Promise<ProcessOutcome> {
+function ignore(claimed: ClaimedEvent, event: WebhookEvent): ProcessOutcome {
   // Unknown types and shapes are kept (the row stays in the inbox) and tracked, never an error.
   const why = event.family ? "event names no resource id" : `unknown event type ${event.type ?? "(none)"}`;
-  await appendAudit(deps.db, [
-    {
-      actor: "system",
-      action: "event.ignored",
-      resourceId: event.resourceId,
-      details: { event_id: claimed.event_id, type: event.type, why },
-    },
-  ]);
-  return { kind: "ignored", why };
+  const audit: AuditEntry = {
+    actor: "system",
+    action: "event.ignored",
+    resourceId: event.resourceId,
+    details: { event_id: claimed.event_id, type: event.type, why },
+  };
+  return { kind: "ignored", why, audit: [audit] };
 }
 
 function audit(
