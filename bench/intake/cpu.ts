@@ -37,24 +37,39 @@ export function groupSeconds(pgid: number): number {
   return total;
 }
 
-/** CPU of the backends connected to `database` (every pool of the server using it), by backend pid. */
-export async function backendSeconds(adminUrl: string, database: string): Promise<Map<number, number>> {
-  const client = new pg.Client({ connectionString: adminUrl });
+export interface DatabaseSample {
+  /** CPU seconds by backend pid, for the backends connected to the database (every pool of the server). */
+  backends: Map<number, number>;
+  /** Committed transactions so far (pg_stat_database, flushed by the backends about once a second). */
+  commits: number;
+}
+
+export async function sampleDatabase(url: string): Promise<DatabaseSample> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const result = await client.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-      [database],
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
     );
-    return new Map(result.rows.map((r) => [r.pid, processSeconds(r.pid)]));
+    const stats = await client.query<{ commits: string }>(
+      "SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()",
+    );
+    return {
+      backends: new Map(result.rows.map((r) => [r.pid, processSeconds(r.pid)])),
+      commits: Number(stats.rows[0]?.commits ?? 0),
+    };
   } finally {
     await client.end();
   }
 }
 
-/** CPU the backends used between two samples (a backend that appeared in between counts from 0). */
-export function backendDelta(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
+/** CPU the backends used between two samples (a backend that appeared in between counts from 0), and commits. */
+export function databaseDelta(
+  before: DatabaseSample,
+  after: DatabaseSample,
+): { cpuSeconds: number; commits: number } {
+  let cpuSeconds = 0;
+  for (const [pid, seconds] of after.backends) cpuSeconds += seconds - (before.backends.get(pid) ?? 0);
+  // Each sample's own transactions (two queries) count too.
+  return { cpuSeconds, commits: after.commits - before.commits - 2 };
 }

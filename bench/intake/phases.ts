@@ -1,7 +1,7 @@
 import type { startPeekerSim } from "../../test/support/peeker-sim/server.js";
 import type { startSlackFake } from "../../test/support/slack-fake/index.js";
 import { closedLoop, openLoop } from "../lib/open-loop.js";
-import { backendDelta, backendSeconds, groupSeconds } from "./cpu.js";
+import { databaseDelta, groupSeconds, sampleDatabase } from "./cpu.js";
 import { inboxDepth, withClient } from "./database.js";
 import { type Delivery, delivery, noOpDeliveries } from "./deliveries.js";
 import type { Server } from "./processes.js";
@@ -25,18 +25,20 @@ export async function sustained(
   keep?: Keep,
 ): Promise<Throughput> {
   const requests = noOpDeliveries(Math.max(20_000, seconds * 8000));
-  const database = new URL(server.databaseUrl).pathname.slice(1);
-  const backendsBefore = await backendSeconds(server.databaseUrl, database);
+  const databaseBefore = await sampleDatabase(server.databaseUrl);
   const serverBefore = groupSeconds(server.pgid);
   const closed = await closedLoop(server.url, requests, concurrency, seconds * 1000);
   const serverSeconds = groupSeconds(server.pgid) - serverBefore;
-  const databaseSeconds = backendDelta(backendsBefore, await backendSeconds(server.databaseUrl, database));
+  // Committed transactions are flushed to the statistics about once a second: let the last ones land.
+  await new Promise((r) => setTimeout(r, 1500));
+  const database = databaseDelta(databaseBefore, await sampleDatabase(server.databaseUrl));
   keep?.(requests, closed.answers);
   const ok = closed.answers.filter((a) => a.status === 200).length;
   const perDelivery = (cpuSeconds: number) => (1000 * cpuSeconds) / Math.max(1, ok);
   return {
     perSecond: ok / (closed.elapsedMs / 1000),
-    cpuMs: { server: perDelivery(serverSeconds), database: perDelivery(databaseSeconds) },
+    cpuMs: { server: perDelivery(serverSeconds), database: perDelivery(database.cpuSeconds) },
+    commitsPerDelivery: database.commits / Math.max(1, ok),
     load: loadNow(),
   };
 }
