@@ -40,8 +40,11 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     req.once("error", fail);
-    // A client gone before the end: without this the promise would never settle.
-    req.once("close", () => fail(new Error("request closed before its body ended")));
+    // A client gone before the end: without this the promise would never settle. "close" also follows every "end":
+    // the error (and its stack) is only made when it is needed.
+    req.once("close", () => {
+      if (!settled) fail(new Error("request closed before its body ended"));
+    });
   });
 }
 
