@@ -3,9 +3,10 @@
  *   1. open-loop latency at 500 deliveries/s (BENCH_SECONDS, default 60), from each request's scheduled time;
  *   2. the sustained maximum (closed loop, 16 connections, BENCH_MAX_SECONDS) of the bot and of a minimal
  *      reference intake (bench/intake/reference-server.ts: node:http + the bot's verify + the bot's INSERT, a pool
- *      of the bot's intake size) on the same PostgreSQL server, with the ratio; pgbench on the same INSERT;
- *   3. the bot's sustained maximum while its processor drains events that do real work, against (2);
- *   4. webhook → card latency against the Slack fake at 50 events/s;
+ *      of the bot's intake size) on the same PostgreSQL server, in the order reference, bot, bot, reference, with
+ *      the ratio of the means; pgbench on the same INSERT;
+ *   3. webhook → card latency against the Slack fake at 50 events/s;
+ *   4. the bot's sustained maximum while its processor drains events that do real work, against (2);
  * then checks that every delivery answered 200 is in the database (exit 1 otherwise), prints a table and
  * writes JSON to bench/results/. BENCH_CPU_PROF=<dir> starts the bot (and the reference) under --cpu-prof.
  */
@@ -17,7 +18,7 @@ import { countMissing, openSiblingDatabase, pgbench, waitForDrain } from "./inta
 import { type Delivery, noOpDeliveries, SECRET } from "./intake/deliveries.js";
 import { sustained, sustainedWhileDraining, webhookToCard } from "./intake/phases.js";
 import { REPO, startBot, startReference } from "./intake/processes.js";
-import { intakeRows, loadNow } from "./intake/rows.js";
+import { intakeRows, loadNow, meanThroughput, type Throughput } from "./intake/rows.js";
 import { openBenchDatabase } from "./lib/bench-database.js";
 import { openLoop } from "./lib/open-loop.js";
 import { printTable, writeResults } from "./lib/stats.js";
@@ -92,11 +93,20 @@ async function main() {
     const latencies = open.answers.map((a) => a.latencyMs);
     const errors = open.answers.filter((a) => a.status !== 200).length;
 
-    // The reference runs while the bot is idle (its inbox drained), so neither measures the other's work.
-    await waitForDrain(database.url, 5 * 60_000);
-    console.log(`sustained maximum, ${CONCURRENCY} connections, ${MAX_SECONDS} s each: reference, then bot…`);
-    const referenceMax = await sustained(reference, CONCURRENCY, MAX_SECONDS);
-    const botMax = await sustained(bot, CONCURRENCY, MAX_SECONDS, keep);
+    // Reference, bot, bot, reference: a load that drifts during the run weighs on both alike. Each phase starts
+    // with the bot idle (its inbox drained), so neither measures the other's work.
+    console.log(`sustained maximum, ${CONCURRENCY} connections, ${MAX_SECONDS} s each: ref, bot, bot, ref…`);
+    const rounds: { reference: Throughput[]; bot: Throughput[] } = { reference: [], bot: [] };
+    for (const who of ["reference", "bot", "bot", "reference"] as const) {
+      await waitForDrain(database.url, 5 * 60_000);
+      rounds[who].push(
+        who === "bot"
+          ? await sustained(bot, CONCURRENCY, MAX_SECONDS, keep)
+          : await sustained(reference, CONCURRENCY, MAX_SECONDS),
+      );
+    }
+    const referenceMax = meanThroughput(rounds.reference);
+    const botMax = meanThroughput(rounds.bot);
 
     console.log(`pgbench on the intake's INSERT, ${CONCURRENCY} clients, ${MAX_SECONDS} s…`);
     const pgbenchTps = pgbench(database.pgbenchEnv, CONCURRENCY, MAX_SECONDS);
@@ -152,6 +162,7 @@ async function main() {
       settings: { rate: RATE, seconds: SECONDS, maxSeconds: MAX_SECONDS, concurrency: CONCURRENCY },
       intakePool: Number(INTAKE_POOL),
       ack: { count: latencies.length, errors, max: Math.max(...latencies) },
+      rounds,
       bot: botMax,
       reference: { ...referenceMax, ratio: botMax.perSecond / referenceMax.perSecond },
       pgbench: { tps: pgbenchTps, ratio: botMax.perSecond / pgbenchTps },
