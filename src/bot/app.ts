@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { boltLogger } from "./bolt-logger.js";
 import { safeRoute } from "./http.js";
+import { ownRoutesFirst, putOwnRoutesFirstOn } from "./own-routes.js";
 
 export interface Route {
   path: string;
@@ -58,11 +59,8 @@ export function createSlackApp({ config, logger, routes }: SlackAppOptions): App
     return pending;
   };
 
-  const customRoutes = routes.map((route) => ({
-    path: route.path,
-    method: [route.method],
-    handler: safeRoute(route.handler, logger),
-  }));
+  const handled = routes.map((route) => ({ ...route, handler: safeRoute(route.handler, logger) }));
+  const customRoutes = handled.map((route) => ({ ...route, method: [route.method] }));
   const common = {
     authorize,
     logger: boltLogger(logger),
@@ -70,13 +68,16 @@ export function createSlackApp({ config, logger, routes }: SlackAppOptions): App
   };
   if (config.slack.appToken) {
     // Socket Mode: Slack traffic over a WebSocket; custom routes listen on installerOptions.port (design §10).
-    return new App({
+    const app = new App({
       ...common,
       customRoutes,
       socketMode: true,
       appToken: config.slack.appToken,
       installerOptions: { port: config.port },
     });
+    const server = (app as unknown as { receiver?: { httpServer?: Server } }).receiver?.httpServer;
+    if (server) putOwnRoutesFirstOn(server, handled);
+    return app;
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? "",
@@ -88,6 +89,8 @@ export function createSlackApp({ config, logger, routes }: SlackAppOptions): App
     // SLACK_ANSWER_WINDOW_MS, which tests raise past 3 s: Bolt's own timer must not cut in before it.
     unhandledRequestTimeoutMillis: Math.max(3001, config.slack.answerWindowMs + 1000),
   });
+  // Read by Bolt's server on every request (a public field of HTTPReceiver), so ours answer first.
+  receiver.requestListener = ownRoutesFirst(handled, receiver.requestListener);
   return new App({ ...common, receiver });
 }
 

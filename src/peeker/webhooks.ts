@@ -247,10 +247,11 @@ function reasonOf(resource: Record<string, unknown>): string | null {
   return null;
 }
 
-export function parseWebhookEvent(rawBody: Buffer): ParseWebhookEventResult {
+/** `rawBody` as received, or already decoded as UTF-8 (the intake decodes it once for parsing and storing). */
+export function parseWebhookEvent(rawBody: Buffer | string): ParseWebhookEventResult {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(rawBody.toString("utf8"));
+    parsed = JSON.parse(typeof rawBody === "string" ? rawBody : rawBody.toString("utf8"));
   } catch {
     return { ok: false, reason: "body is not valid JSON" };
   }

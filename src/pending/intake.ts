@@ -47,7 +47,9 @@ export async function acceptDelivery(
       reason: verified.code,
     };
   }
-  const parsed = parseWebhookEvent(rawBody);
+  // Decoded once: parsed here, stored as is by the insert.
+  const text = rawBody.toString("utf8");
+  const parsed = parseWebhookEvent(text);
   if (!parsed.ok) {
     return { status: 400, body: { error: parsed.reason }, outcome: "rejected", reason: "not_json_object" };
   }
@@ -56,7 +58,7 @@ export async function acceptDelivery(
     type: parsed.event.type,
     resourceKey: coalescingKeyOf(parsed.event, verified.eventId),
     timestamp: verified.timestamp,
-    rawBody: rawBody.toString("utf8"),
+    rawBody: text,
   };
   let inserted: boolean;
   try {

@@ -15,10 +15,21 @@ export interface PeekerWebhookRouteDeps {
 
 export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
   const { logger, metrics } = deps;
+  // One counter child per (outcome, reason), looked up once: prom-client hashes the label object on every inc().
+  const counters = new Map<string, { inc: () => void }>();
+  const count = (outcome: string, reason: string) => {
+    const key = `${outcome}\u0000${reason}`;
+    let counter = counters.get(key);
+    if (!counter) {
+      counter = metrics.webhooks.labels(outcome, reason);
+      counters.set(key, counter);
+    }
+    counter.inc();
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const stopTimer = metrics.webhookSeconds.startTimer();
     if (deps.intake.secrets.length === 0) {
-      metrics.webhooks.inc({ outcome: "rejected", reason: "poll_only" });
+      count("rejected", "poll_only");
       sendJson(res, 404, {
         error: "webhooks are off: PEEKER_WEBHOOK_SECRET is unset, so the bot runs poll-only",
       });
@@ -29,14 +40,14 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
       rawBody = await readRawBody(req, DEFAULT_MAX_WEBHOOK_BODY_BYTES);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
-      metrics.webhooks.inc({ outcome: "rejected", reason: "body_too_large" });
+      count("rejected", "body_too_large");
       logger.warn({ reason: "body_too_large" }, "webhook rejected");
       res.setHeader("connection", "close");
       sendJson(res, 413, { error: `body larger than ${DEFAULT_MAX_WEBHOOK_BODY_BYTES} bytes` });
       return;
     }
     const answer = await acceptDelivery(deps.intake, req.headers, rawBody);
-    metrics.webhooks.inc({ outcome: answer.outcome, reason: answer.reason ?? "" });
+    count(answer.outcome, answer.reason ?? "");
     if (answer.outcome === "rejected" || answer.outcome === "unavailable") {
       logger.warn(
         { status: answer.status, reason: answer.reason, eventId: answer.eventId },
