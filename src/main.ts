@@ -143,7 +143,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     coalesce: config.inbox.coalesce,
     capacity: () => peeker.backgroundCapacity(),
     pacing: createRereadPacing({
-      perMinute: config.peeker.requestsPerMinute,
+      // Three quarters of the budget: a re-read may cost two calls, and buttons and reconciliation need room.
+      perMinute: Math.max(1, Math.floor(config.peeker.requestsPerMinute * 0.75)),
       burst: config.inbox.rereadBurst,
       now: () => clock.now().getTime(),
     }),

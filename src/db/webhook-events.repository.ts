@@ -97,16 +97,22 @@ export async function claimDueResources(
        ORDER BY next_attempt_at
        LIMIT ${(resources + bareEvents) * 4}
     ), ranked AS (
+      -- A resource another worker is re-reading now is left out: its events wait for that read's end, rather
+      -- than being claimed, found busy and put back over and over.
       SELECT k, k LIKE 'event:%' AS bare,
              row_number() OVER (PARTITION BY k LIKE 'event:%' ORDER BY min(next_attempt_at)) AS n
-        FROM head GROUP BY k
+        FROM head
+       WHERE NOT EXISTS (SELECT 1 FROM resource_reads r WHERE r.resource_key = head.k AND r.leased_until > now())
+       GROUP BY k
     ), chosen AS (
       SELECT k, bare FROM ranked WHERE (bare AND n <= ${bareEvents}) OR (NOT bare AND n <= ${resources})
     ), picked AS (
       -- A resource by its key (every waiting event of it); an event naming none by its own id.
       SELECT e.event_id FROM webhook_events e
-       WHERE (e.resource_key IN (SELECT k FROM chosen WHERE NOT bare)
-              OR e.event_id IN (SELECT substr(k, 7) FROM chosen WHERE bare))
+       -- = ANY(ARRAY(…)) rather than IN (…) OR IN (…): each side can then use its index (the waiting rows by
+       -- resource, the primary key), instead of a scan of every row kept.
+       WHERE (e.resource_key = ANY(ARRAY(SELECT k FROM chosen WHERE NOT bare))
+              OR e.event_id = ANY(ARRAY(SELECT substr(k, 7) FROM chosen WHERE bare)))
          AND e.processed_at IS NULL AND e.failed_at IS NULL
          AND (e.locked_until IS NULL OR e.locked_until < now())
        ORDER BY e.received_at
@@ -116,7 +122,9 @@ export async function claimDueResources(
     UPDATE webhook_events w
        SET locked_until = now() + make_interval(secs => ${leaseSeconds}),
            locked_by = ${workerId},
-           attempts = w.attempts + 1
+           -- An attempt counts for a row that was due; one waiting out its backoff (or a busy resource) that
+           -- comes along with a newer event of its resource keeps its count, so it cannot run out in seconds.
+           attempts = w.attempts + CASE WHEN w.next_attempt_at <= now() THEN 1 ELSE 0 END
       FROM picked
      WHERE w.event_id = picked.event_id
     RETURNING w.event_id, w.type, w.payload, w.attempts, w.received_at, w.resource_key`.execute(db);

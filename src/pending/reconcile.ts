@@ -298,6 +298,7 @@ async function applyGroups(
   const admitted = await admitReads(
     trx,
     observedGroups.map((g) => ({ ...ctx.walkRead, resource: g.lockKey })),
+    { answersEarlierEvents: false },
   );
   const tracked = await trackedForGroups(
     trx,
@@ -378,7 +379,10 @@ async function walkSwaps(ctx: RunContext): Promise<void> {
       try {
         await ctx.deps.db.transaction().execute(async (trx) => {
           const key = keyOf("swap", swap.id);
-          if (!(await admitReads(trx, [{ ...ctx.walkRead, resource: key }])).has(key)) {
+          const admitted = await admitReads(trx, [{ ...ctx.walkRead, resource: key }], {
+            answersEarlierEvents: false,
+          });
+          if (!admitted.has(key)) {
             ctx.counts.skipped += Math.max(1, swap.pending_actions?.length ?? 0);
             return;
           }

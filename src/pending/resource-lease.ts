@@ -172,7 +172,11 @@ export async function releaseLease(db: Kysely<Database>, lease: LeasedRead): Pro
  * applies never deadlock on them), and answers the resources whose read is newer than the newest applied one,
  * recording it as applied. A resource left out has a newer snapshot in already: its snapshot must be dropped.
  */
-export async function admitReads(trx: Transaction<Database>, reads: ReadTicket[]): Promise<Set<string>> {
+export async function admitReads(
+  trx: Transaction<Database>,
+  reads: ReadTicket[],
+  options: { answersEarlierEvents?: boolean } = {},
+): Promise<Set<string>> {
   const newest = new Map<string, ReadTicket>();
   for (const read of reads) {
     const seen = newest.get(read.resource);
@@ -201,10 +205,14 @@ export async function admitReads(trx: Transaction<Database>, reads: ReadTicket[]
   if (admitted.size > 0) {
     const keysIn = [...admitted];
     const seqs = keysIn.map((key) => newest.get(key)?.seq ?? "0");
-    const starts = keysIn.map((key) => newest.get(key)?.startedAt.toISOString() ?? null);
+    // Only a read whose snapshots are all applied once admitted may answer the events stored before it (issue
+    // #14); a reconcile walk can still skip a group it admitted (a row changed during the walk), so it says no.
+    const answers = options.answersEarlierEvents ?? true;
+    const starts = keysIn.map((key) => (answers ? (newest.get(key)?.startedAt.toISOString() ?? null) : null));
     await sql`
       UPDATE resource_reads AS r
-         SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp(), applied_read_started_at = a.started
+         SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp(),
+             applied_read_started_at = coalesce(a.started, r.applied_read_started_at)
         FROM unnest(${keysIn}::text[], ${seqs}::text[], ${starts}::timestamptz[]) AS a(key, seq, started)
        WHERE r.resource_key = a.key`.execute(trx);
   }
