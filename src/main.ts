@@ -163,9 +163,8 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       );
       // An ignored event (no resource named) changed no card. Waking the sender for it made it look for work, a query
       // per event: under a burst of such events that kept the sender's loop running back to back (bench/README.md).
-      if (outcome.kind === "ignored") return { audit: outcome.audit };
-      senderLoop.wake();
-      return undefined;
+      if (outcome.kind !== "ignored") senderLoop.wake();
+      return "audit" in outcome ? { audit: outcome.audit } : undefined;
     },
   });
 

@@ -1,11 +1,9 @@
 import pg from "pg";
-import { botEnv } from "../../test/support/bot-process.js";
 import { startPeekerSim } from "../../test/support/peeker-sim/server.js";
-import { SIM_KEYS } from "../../test/support/peeker-sim/state.js";
 import { startPictureHost } from "../../test/support/picture-host.js";
 import { startSlackFake } from "../../test/support/slack-fake/index.js";
 import { buildEvent, WebhookSender } from "../../test/support/webhook-sender.js";
-import { startFleet } from "../chaos/bots.js";
+import { fleetEnv, startFleet } from "../chaos/bots.js";
 import { openChaosDatabase } from "../chaos/database.js";
 import { driftOf, snapshot } from "../chaos/measure.js";
 import type { Prng } from "../chaos/prng.js";
@@ -67,20 +65,20 @@ export async function runBurstPhase(options: BurstOptions, prng: Prng): Promise<
   const pictures = await startPictureHost();
   const client = new pg.Client({ connectionString: database.url });
   const fleet = await startFleet(
-    botEnv({
-      DATABASE_URL: database.url,
-      PEEKER_API_URL: sim.url,
-      PEEKER_API_KEY: SIM_KEYS.full,
-      PEEKER_WEBHOOK_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_CHANNEL_ID: CHANNEL,
-      RECONCILE_CRON: "off",
-      DIGEST_CRON: "off",
-      NUDGE_CRON: "off",
-      CARD_BACKLOG_LIMIT: "100000",
-      EVENT_COALESCING: options.coalesce ? "on" : "off",
-      ...pictures.env(),
-    }) as Record<string, string>,
+    fleetEnv(
+      {
+        databaseUrl: database.url,
+        peekerUrl: sim.url,
+        slackUrl: slack.apiUrl,
+        webhookSecret: SECRET,
+        channel: CHANNEL,
+      },
+      {
+        RECONCILE_CRON: "off",
+        EVENT_COALESCING: options.coalesce ? "on" : "off",
+        ...pictures.env(),
+      },
+    ),
     1,
   );
   try {

@@ -1,4 +1,5 @@
-import { type BotProcess, spawnBot } from "../../test/support/bot-process.js";
+import { type BotProcess, botEnv, spawnBot } from "../../test/support/bot-process.js";
+import { SIM_KEYS } from "../../test/support/peeker-sim/state.js";
 
 /**
  * Two bot processes on one database (design §2: every replica runs the inbox, the sender and the cron), each
@@ -97,4 +98,26 @@ export async function startFleet(env: Record<string, string>, size = 2): Promise
       }
     },
   };
+}
+
+/**
+ * The settings every bench bot shares: the run's database, simulator (full key), Slack fake and card channel; no
+ * digest or nudges; the backlog guard out of the way (every card is posted). `extra` adds or overrides.
+ */
+export function fleetEnv(
+  run: { databaseUrl: string; peekerUrl: string; slackUrl: string; webhookSecret: string; channel: string },
+  extra: Record<string, string>,
+): Record<string, string> {
+  return botEnv({
+    DATABASE_URL: run.databaseUrl,
+    PEEKER_API_URL: run.peekerUrl,
+    PEEKER_API_KEY: SIM_KEYS.full,
+    PEEKER_WEBHOOK_SECRET: run.webhookSecret,
+    SLACK_API_URL: run.slackUrl,
+    SLACK_CHANNEL_ID: run.channel,
+    DIGEST_CRON: "off",
+    NUDGE_CRON: "off",
+    CARD_BACKLOG_LIMIT: "100000",
+    ...extra,
+  }) as Record<string, string>;
 }

@@ -1,10 +1,8 @@
 import pg from "pg";
-import { botEnv } from "../../test/support/bot-process.js";
 import { startPeekerSim } from "../../test/support/peeker-sim/server.js";
-import { SIM_KEYS } from "../../test/support/peeker-sim/state.js";
 import { startPictureHost } from "../../test/support/picture-host.js";
 import { startSlackFake } from "../../test/support/slack-fake/index.js";
-import { type BotFleet, startFleet } from "./bots.js";
+import { type BotFleet, fleetEnv, startFleet } from "./bots.js";
 import { type Clicker, createClicker, type FlowRecord } from "./clicks.js";
 import { openChaosDatabase } from "./database.js";
 import { createFaultInjector, type FaultLog } from "./faults.js";
@@ -114,23 +112,23 @@ export async function runChaos(options: ChaosOptions, logsDir: string): Promise<
   const client = new pg.Client({ connectionString: database.url });
   try {
     fleet = await startFleet(
-      botEnv({
-        DATABASE_URL: database.url,
-        PEEKER_API_URL: sim.url,
-        PEEKER_API_KEY: SIM_KEYS.full,
-        PEEKER_WEBHOOK_SECRET: SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_CHANNEL_ID: CHANNEL,
-        SLACK_BOT_TOKEN: "xoxb-chaos-bench-token",
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        RECONCILE_CRON: `*/${options.reconcileSeconds} * * * * *`,
-        DIGEST_CRON: "off",
-        NUDGE_CRON: "off",
-        CARD_BACKLOG_LIMIT: "100000",
-        PEEKER_SEQUENCER_LOGIN_EMAIL: "sequencer@chaos.test",
-        PEEKER_SEQUENCER_LOGIN_PASSWORD: "chaos-sequencer-password",
-        ...pictures.env(),
-      }) as Record<string, string>,
+      fleetEnv(
+        {
+          databaseUrl: database.url,
+          peekerUrl: sim.url,
+          slackUrl: slack.apiUrl,
+          webhookSecret: SECRET,
+          channel: CHANNEL,
+        },
+        {
+          SLACK_BOT_TOKEN: "xoxb-chaos-bench-token",
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          RECONCILE_CRON: `*/${options.reconcileSeconds} * * * * *`,
+          PEEKER_SEQUENCER_LOGIN_EMAIL: "sequencer@chaos.test",
+          PEEKER_SEQUENCER_LOGIN_PASSWORD: "chaos-sequencer-password",
+          ...pictures.env(),
+        },
+      ),
     );
     await client.connect();
     const world = createWorld(sim, forwarder, prng.fork("world"), tag);

@@ -138,10 +138,10 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       maxEvents: batchSize * EVENTS_PER_RESOURCE,
       leaseSeconds,
     });
+    // The intake keys an event naming no resource `event:<its id>`, so grouping by key keeps those one by one.
     const groups = new Map<string, ClaimedEvent[]>();
     for (const event of batch) {
-      const named = event.resource_key && !event.resource_key.startsWith("event:");
-      const key = named ? (event.resource_key as string) : `event:${event.event_id}`;
+      const key = event.resource_key ?? `event:${event.event_id}`;
       groups.set(key, [...(groups.get(key) ?? []), event]);
     }
     options.pacing?.take([...groups.keys()].filter((key) => !key.startsWith("event:")).length);
@@ -207,8 +207,10 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       const done = await runWithConcurrency(groups, concurrency, (group) => finish(group, leases));
       // One statement for the whole batch: under a burst the processor's writes must not crowd out the intake's.
       // Only events whose lease is still ours (the statement checks it again in the database).
+      // A group counts only while every lease of it is ours: its events and their audit rows go together (a
+      // group that lost one is claimed again once its leases run out, and answered cheaply by the read just applied).
       const owned = done.filter((d) => d.ids.every((id) => leases.owns(id)));
-      const processed = done.flatMap((d) => d.ids).filter((id) => leases.owns(id));
+      const processed = owned.flatMap((d) => d.ids);
       await db.transaction().execute(async (trx) => {
         await appendAudit(
           trx,

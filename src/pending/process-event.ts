@@ -39,18 +39,14 @@ export interface ProcessDeps {
 
 export type ProcessOutcome =
   | { kind: "applied"; resource: string; result: ApplyResult }
-  /** Every event was stored before a read already applied began: no Peeker call. */
-  | { kind: "answered"; resource: string }
   /**
-   * The event names nothing Peeker can look up. Its audit row is left to the caller (`audit`), written with the
-   * batch's processed mark (src/jobs/inbox-processor.ts), so a flood of such events costs one statement a batch.
+   * The two outcomes with no Peeker call leave their audit rows to the caller (`audit`), written with the batch's
+   * processed mark (src/jobs/inbox-processor.ts), so a flood of such events costs one statement a batch.
+   * `answered`: every event was stored before a read already applied began.
+   * `ignored`: the event names nothing Peeker can look up.
    */
+  | { kind: "answered"; resource: string; audit: AuditEntry[] }
   | { kind: "ignored"; why: string; audit: AuditEntry[] };
-
-/** Processes one event (a group of one). */
-export function processEvent(deps: ProcessDeps, claimed: ClaimedEvent): Promise<ProcessOutcome> {
-  return processEvents(deps, [claimed]);
-}
 
 /**
  * Processes the waiting events of one resource (or one event naming none) with at most one re-read. Throws
@@ -64,14 +60,11 @@ export async function processEvents(deps: ProcessDeps, group: ClaimedEvent[]): P
   if (!target) return ignore(first.claimed, first.event);
 
   if (deps.coalesce !== false && (await answeredAlready(deps.db, target, group))) {
-    await appendAudit(
-      deps.db,
-      events.map(({ claimed, event }) =>
-        audit("event.processed", claimed, event, target, { answered_by_earlier_read: true }),
-      ),
-    );
     await afterReread(deps, target);
-    return { kind: "answered", resource: target.key };
+    const rows = events.map(({ claimed, event }) =>
+      audit("event.processed", claimed, event, target, { answered_by_earlier_read: true }),
+    );
+    return { kind: "answered", resource: target.key, audit: rows };
   }
 
   const outcome = await refreshFromPeeker(deps, deps.peeker, target, {
