@@ -19,7 +19,7 @@ export async function waitForFinishedRun(
     async () =>
       (await reconcileRuns(db)).find((run) => run.started_at.getTime() > after && run.outcome !== "running"),
     {
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs: options.timeoutMs ?? 90_000,
       intervalMs: 50,
       what: options.what ?? "a finished reconcile run",
     },
