@@ -105,6 +105,18 @@ export async function webhookToCard(
   while (posted().length < orders.length && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 200));
   const latencies = posted().map((c) => c.at - (sentAt.get(cardKeyOf(c.args.metadata) ?? "") ?? c.at));
+  // BENCH_CARD_TIMELINE=1: posts per second since the first delivery (tells a slow sender from a slow processor).
+  if (process.env.BENCH_CARD_TIMELINE) {
+    const perSecond = new Map<number, number>();
+    for (const c of posted()) {
+      const second = Math.floor((c.at - start) / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    console.log(
+      "card posts per second:",
+      JSON.stringify([...perSecond.entries()].sort((x, y) => x[0] - y[0])),
+    );
+  }
   return { latencies, sent: orders.length };
 }
 

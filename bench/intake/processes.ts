@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import path from "node:path";
 
 /** The two servers the intake bench compares, each a child process in its own process group. */
@@ -45,6 +46,13 @@ async function spawnServer(
   });
   child.stdout?.removeAllListeners("data");
   child.stderr?.removeAllListeners("data");
+  // BENCH_BOT_LOG=<file>: keep the servers' output (to read what a phase spent its time on).
+  if (process.env.BENCH_BOT_LOG) {
+    const log = createWriteStream(process.env.BENCH_BOT_LOG, { flags: "a" });
+    log.write(output);
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   child.stdout?.resume();
   child.stderr?.resume();
   return {

@@ -8,13 +8,12 @@ import {
   channelsWithWork,
   markCardPosting,
   markCardRetry,
-  markCardSent,
   markLineRetry,
   markLineSending,
-  markLineSent,
-  nextOutboxItem,
+  nextOutboxItems,
   type OutboxItem,
   releaseChannelLease,
+  type SentMark,
 } from "../db/slack-outbox.repository.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -30,6 +29,9 @@ import { CARD_EVENT_TYPE } from "./views/card-model.js";
  */
 
 export const THREAD_LINE_EVENT_TYPE = "peeker_thread_line";
+
+/** Outbox items fetched per query: few enough that a render changed meanwhile is rarely the one sent. */
+const OUTBOX_FETCH = 10;
 
 /** The Slack calls the sender makes; main.ts backs it with a WebClient of its own (design §10). */
 export interface SlackPoster {
@@ -81,8 +83,9 @@ export interface SlackSenderOptions {
   extraTick?: (stopping: () => boolean) => Promise<boolean>;
 }
 
+/** `sent`: what to mark sent, in the same statement as the channel's pacing (src/db/slack-outbox.repository.ts). */
 type Outcome =
-  | { kind: "ok" }
+  | { kind: "ok"; sent?: SentMark }
   | { kind: "rate_limited"; retryAfterMs: number }
   | { kind: "failed"; error: string; outcomeKnown: boolean; notFound?: boolean };
 
@@ -145,12 +148,11 @@ export function createSlackSender(options: SlackSenderOptions) {
       metadata: card.desired_metadata,
     };
     if (card.ts) {
-      const { outcome } = await call("chat.update", () => slack.update({ ...message, ts: card.ts }));
-      if (outcome.kind === "ok") {
-        await markCardSent(db, card.pending_action_id, card.ts, card.desired_hash);
-        metrics.cards.inc({ action: "edited" });
-      }
-      return outcome;
+      const ts = card.ts;
+      const { outcome } = await call("chat.update", () => slack.update({ ...message, ts }));
+      if (outcome.kind !== "ok") return outcome;
+      metrics.cards.inc({ action: "edited" });
+      return { kind: "ok", sent: { kind: "card", id: card.pending_action_id, ts, hash: card.desired_hash } };
     }
     if (card.state === "posting") {
       const { ts, outcome } = await findPostedCard(channel, card, cardKey);
@@ -159,9 +161,8 @@ export function createSlackSender(options: SlackSenderOptions) {
         return outcome.kind === "failed" ? { ...outcome, outcomeKnown: false } : outcome;
       if (ts) {
         // Found: adopt it. Its content is unknown, so the next pass edits it to the desired render.
-        await markCardSent(db, card.pending_action_id, ts, null);
         logger.info({ cardKey, ts }, "earlier post found by metadata; not posting again");
-        return { kind: "ok" };
+        return { kind: "ok", sent: { kind: "card", id: card.pending_action_id, ts, hash: null } };
       }
     }
     await markCardPosting(db, card.pending_action_id);
@@ -169,8 +170,11 @@ export function createSlackSender(options: SlackSenderOptions) {
       slack.postMessage({ ...message, unfurl_links: false, unfurl_media: false }),
     );
     if (outcome.kind === "ok" && value?.ts) {
-      await markCardSent(db, card.pending_action_id, value.ts, card.desired_hash);
       metrics.cards.inc({ action: "posted" });
+      return {
+        kind: "ok",
+        sent: { kind: "card", id: card.pending_action_id, ts: value.ts, hash: card.desired_hash },
+      };
     }
     // A 429 means Slack did not post it: no lookup needed next time.
     if (outcome.kind === "rate_limited") {
@@ -197,10 +201,7 @@ export function createSlackSender(options: SlackSenderOptions) {
         (m) =>
           m.metadata?.event_type === THREAD_LINE_EVENT_TYPE && m.metadata.event_payload?.line_id === line.id,
       );
-      if (found?.ts) {
-        await markLineSent(db, line.id, found.ts);
-        return { kind: "ok" };
-      }
+      if (found?.ts) return { kind: "ok", sent: { kind: "line", id: line.id, ts: found.ts } };
     }
     await markLineSending(db, line.id);
     const { value, outcome } = await call("chat.postMessage", () =>
@@ -215,7 +216,8 @@ export function createSlackSender(options: SlackSenderOptions) {
         metadata: { event_type: THREAD_LINE_EVENT_TYPE, event_payload: { line_id: line.id } },
       }),
     );
-    if (outcome.kind === "ok" && value?.ts) await markLineSent(db, line.id, value.ts);
+    if (outcome.kind === "ok" && value?.ts)
+      return { kind: "ok", sent: { kind: "line", id: line.id, ts: value.ts } };
     if (outcome.kind === "rate_limited") {
       await markLineRetry(db, line.id, {
         delayMs: 0,
@@ -270,6 +272,9 @@ export function createSlackSender(options: SlackSenderOptions) {
     let justRebalanced = false;
     let summaryDue = backlog !== undefined;
     let leaseRenewedAt = Date.now();
+    // Due items fetched a few at a time (one query per batch). Dropped whenever the backlog guard moves cards
+    // (a fetched card may be held now), so only the guard's current picture is ever sent.
+    let fetched: OutboxItem[] = [];
     try {
       let nextSendAt = Date.now() + lease.waitMs;
       while (!stopping && sent < maxSends) {
@@ -290,6 +295,7 @@ export function createSlackSender(options: SlackSenderOptions) {
           rebalanceDue = false;
           justRebalanced = true;
           const balance = await backlog.rebalance(channel);
+          fetched = [];
           room = balance.room;
           if (balance.changed > 0) summaryDue = true;
         }
@@ -302,7 +308,8 @@ export function createSlackSender(options: SlackSenderOptions) {
           else if (outcome.kind === "failed")
             logger.warn({ channel, error: outcome.error }, "backlog summary not sent; trying again later");
         } else {
-          item = await nextOutboxItem(db, channel);
+          if (fetched.length === 0) fetched = await nextOutboxItems(db, channel, OUTBOX_FETCH);
+          item = fetched.shift();
           if (!item) break;
           const firstPost = item.kind === "card" && !item.card.ts && item.card.state !== "posting";
           if (backlog && firstPost && item.kind === "card" && item.actionState !== "resolved") {
@@ -313,6 +320,7 @@ export function createSlackSender(options: SlackSenderOptions) {
             if (room <= 0) {
               // Queued after the rebalance while the channel is full: held like the rest.
               await backlog.hold(item.card.pending_action_id);
+              fetched = [];
               summaryDue = true;
               continue;
             }
@@ -339,6 +347,7 @@ export function createSlackSender(options: SlackSenderOptions) {
           retryAfterMs,
           pacedGapMs: paceMs,
           pacedForMs,
+          sent: outcome.kind === "ok" ? outcome.sent : undefined,
         });
         // The lease expired and another replica may have taken the channel: stop before sending twice.
         if (waitMs === undefined) break;

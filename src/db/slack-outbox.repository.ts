@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type QueryCreator, sql, type Transaction } from "kysely";
 import type { Database, SlackCardRow } from "./schema.js";
 
 /** The Slack outbox (design §4): desired card renders, thread lines, and per-channel leases and pacing. */
@@ -107,19 +107,34 @@ export async function releaseChannelLease(db: Db, channel: string, workerId: str
     .execute();
 }
 
+/** A send that succeeded, recorded in the same statement as the channel's pacing (one round trip per message). */
+export type SentMark =
+  | { kind: "card"; id: string; ts: string; hash: string | null }
+  | { kind: "line"; id: string; ts: string };
+
 /**
  * Pacing after a send: the next call to the channel waits `gapMs` (Slack's Retry-After after a 429). A 429 also
  * puts the channel in paced mode (`pacedGapMs` between sends) for `pacedForMs`. Returns how long to wait, ms,
  * measured on the database's clock so replicas with skewed clocks agree; undefined when the lease was lost.
+ * `sent` (the message just sent) is marked in the same statement, lease or not: Slack has it either way, and one
+ * round trip instead of two is what lets one channel's sender keep up with a burst of cards (issue #14).
  */
 export async function afterChannelSend(
   db: Db,
   channel: string,
   workerId: string,
-  options: { retryAfterMs?: number; pacedGapMs: number; pacedForMs: number },
+  options: { retryAfterMs?: number; pacedGapMs: number; pacedForMs: number; sent?: SentMark },
 ): Promise<number | undefined> {
   const retryAfter = options.retryAfterMs;
-  const row = await db
+  const { sent } = options;
+  // A data-modifying WITH runs whatever the main statement matches. The statement never reads `sent`, so typing
+  // the creator as the plain one loses nothing.
+  const creator = (sent?.kind === "card"
+    ? db.with("sent", (qc) => cardSent(qc, sent.id, sent.ts, sent.hash).returning("pending_action_id"))
+    : sent?.kind === "line"
+      ? db.with("sent", (qc) => lineSent(qc, sent.id, sent.ts).returning("id"))
+      : db) as unknown as QueryCreator<Database>;
+  const row = await creator
     .updateTable("slack_channels")
     .set({
       paced_until:
@@ -151,9 +166,12 @@ export type OutboxItem =
       threadTs: string;
     };
 
-/** The oldest due change of the channel: a card render, or a thread line whose card is already posted. */
-export async function nextOutboxItem(db: Db, channel: string): Promise<OutboxItem | undefined> {
-  const card = await db
+/**
+ * The channel's oldest due changes, at most `limit`, oldest first: card renders, and thread lines whose card is
+ * already posted. Fetched a few at a time so a burst costs one query per few messages, not two per message.
+ */
+export async function nextOutboxItems(db: Db, channel: string, limit: number): Promise<OutboxItem[]> {
+  const cards = await db
     .selectFrom("slack_cards as c")
     .innerJoin("pending_actions as p", "p.id", "c.pending_action_id")
     .selectAll("c")
@@ -163,9 +181,9 @@ export async function nextOutboxItem(db: Db, channel: string): Promise<OutboxIte
     .where("c.held", "=", false)
     .where("c.next_attempt_at", "<=", sql<Date>`now()`)
     .orderBy("c.updated_at")
-    .limit(1)
-    .executeTakeFirst();
-  const line = await db
+    .limit(limit)
+    .execute();
+  const lines = await db
     .selectFrom("thread_lines as l")
     .innerJoin("slack_cards as c", "c.pending_action_id", "l.pending_action_id")
     .select(["l.id", "l.pending_action_id", "l.text", "l.state", "l.attempts", "l.created_at", "c.ts"])
@@ -174,14 +192,24 @@ export async function nextOutboxItem(db: Db, channel: string): Promise<OutboxIte
     .where("l.next_attempt_at", "<=", sql<Date>`now()`)
     .where("c.ts", "is not", null)
     .orderBy("l.id")
-    .limit(1)
-    .executeTakeFirst();
-  if (card && (!line || card.updated_at <= line.created_at)) {
-    const { card_key, action_state, ...row } = card;
-    return { kind: "card", card: row, cardKey: card_key, actionState: action_state };
+    .limit(limit)
+    .execute();
+  const items: OutboxItem[] = [];
+  let c = 0;
+  let l = 0;
+  while (items.length < limit) {
+    const card = cards[c];
+    const line = lines[l];
+    if (card && (!line || card.updated_at <= line.created_at)) {
+      const { card_key, action_state, ...row } = card;
+      items.push({ kind: "card", card: row, cardKey: card_key, actionState: action_state });
+      c++;
+    } else if (line?.ts) {
+      items.push({ kind: "line", line, threadTs: line.ts });
+      l++;
+    } else break;
   }
-  if (line?.ts) return { kind: "line", line, threadTs: line.ts };
-  return undefined;
+  return items;
 }
 
 /**
@@ -200,8 +228,9 @@ export async function markCardPosting(db: Db, id: string): Promise<void> {
     .execute();
 }
 
-export async function markCardSent(db: Db, id: string, ts: string, hash: string | null): Promise<void> {
-  await db
+/** A card Slack has (posted, edited, or found by its metadata): marked in `afterChannelSend`. */
+function cardSent(db: QueryCreator<Database>, id: string, ts: string, hash: string | null) {
+  return db
     .updateTable("slack_cards")
     .set({
       ts,
@@ -212,8 +241,7 @@ export async function markCardSent(db: Db, id: string, ts: string, hash: string 
       last_error: null,
       post_attempted_at: null,
     })
-    .where("pending_action_id", "=", id)
-    .execute();
+    .where("pending_action_id", "=", id);
 }
 
 /** A post whose outcome is known to have failed goes back to `to_post`; an unknown one stays `posting`. */
@@ -245,12 +273,12 @@ export async function markLineSending(db: Db, id: string): Promise<void> {
   await db.updateTable("thread_lines").set({ state: "sending" }).where("id", "=", id).execute();
 }
 
-export async function markLineSent(db: Db, id: string, ts: string): Promise<void> {
-  await db
+/** A thread line Slack has: marked in `afterChannelSend`. */
+function lineSent(db: QueryCreator<Database>, id: string, ts: string) {
+  return db
     .updateTable("thread_lines")
     .set({ state: "sent", ts, sent_at: sql`now()`, last_error: null })
-    .where("id", "=", id)
-    .execute();
+    .where("id", "=", id);
 }
 
 export async function markLineRetry(
