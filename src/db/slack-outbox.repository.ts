@@ -129,11 +129,9 @@ export async function afterChannelSend(
   const { sent } = options;
   // A data-modifying WITH runs whatever the main statement matches. The statement never reads `sent`, so typing
   // the creator as the plain one loses nothing.
-  const creator = (sent?.kind === "card"
-    ? db.with("sent", (qc) => cardSent(qc, sent.id, sent.ts, sent.hash).returning("pending_action_id"))
-    : sent?.kind === "line"
-      ? db.with("sent", (qc) => lineSent(qc, sent.id, sent.ts).returning("id"))
-      : db) as unknown as QueryCreator<Database>;
+  const creator = sent
+    ? (db.with("sent", (qc) => sentUpdate(qc, sent)) as unknown as QueryCreator<Database>)
+    : db;
   const row = await creator
     .updateTable("slack_channels")
     .set({
@@ -228,7 +226,13 @@ export async function markCardPosting(db: Db, id: string): Promise<void> {
     .execute();
 }
 
-/** A card Slack has (posted, edited, or found by its metadata): marked in `afterChannelSend`. */
+/** Marks what Slack has: a card (posted, edited, or found by its metadata) or a thread line. */
+function sentUpdate(db: QueryCreator<Database>, sent: SentMark) {
+  return sent.kind === "card"
+    ? cardSent(db, sent.id, sent.ts, sent.hash).returning(sql<number>`1`.as("marked"))
+    : lineSent(db, sent.id, sent.ts).returning(sql<number>`1`.as("marked"));
+}
+
 function cardSent(db: QueryCreator<Database>, id: string, ts: string, hash: string | null) {
   return db
     .updateTable("slack_cards")
@@ -273,7 +277,6 @@ export async function markLineSending(db: Db, id: string): Promise<void> {
   await db.updateTable("thread_lines").set({ state: "sending" }).where("id", "=", id).execute();
 }
 
-/** A thread line Slack has: marked in `afterChannelSend`. */
 function lineSent(db: QueryCreator<Database>, id: string, ts: string) {
   return db
     .updateTable("thread_lines")
