@@ -1,11 +1,13 @@
 import { validate as validateCron } from "node-cron";
+import type { PendingReasonSla } from "./pending/reason-sla.js";
 
 /**
  * The runtime contract of design §3, parsed once from an environment object (tests pass a literal) into a
  * frozen, typed value. Every bad variable is collected so one message names them all.
  */
 
-export type PendingReasonSla = Readonly<Record<string, number>> & { readonly default: number };
+// The shape is the domain's (design §2: pending never imports the config); re-exported for the wiring.
+export type { PendingReasonSla };
 
 export interface Config {
   readonly slack: {

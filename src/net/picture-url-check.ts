@@ -86,7 +86,7 @@ export function createPictureUrlChecker(options: PictureCheckOptions = {}): Pict
       return fail({ kind: "not_a_url" });
     }
     for (let hop = 0; ; hop++) {
-      const target = await pinnedTarget(url, hop > 0);
+      const target = await pinnedTarget(url, hop > 0, resolve, allowedPorts);
       if ("failure" in target) return target;
       let answer: HopAnswer;
       try {
@@ -112,46 +112,49 @@ export function createPictureUrlChecker(options: PictureCheckOptions = {}): Pict
       return { ok: true, finalUrl: url.href, contentType: type, bytes: answer.bytes };
     }
   };
+}
 
-  async function pinnedTarget(
-    url: URL,
-    redirected: boolean,
-  ): Promise<{ pinned: DialTarget } | { ok: false; failure: PictureCheckFailure }> {
-    if (url.protocol !== "https:") return fail({ kind: "not_https", scheme: url.protocol.replace(/:$/, "") });
-    if (url.username !== "" || url.password !== "") return fail({ kind: "userinfo" });
-    const port = url.port === "" ? 443 : Number(url.port);
-    if (!allowedPorts.includes(port)) return fail({ kind: "port", port: url.port });
-    const host = url.hostname;
-    const literal = host.startsWith("[") ? host.slice(1, -1) : host;
-    let addresses: ResolvedAddress[];
-    if (isIP(literal) !== 0) {
-      addresses = [{ address: literal, family: isIP(literal) === 6 ? 6 : 4 }];
-    } else {
-      // Names that only mean something inside a network are refused whatever a resolver answers for them.
-      if (LOCAL_NAMES.test(host) || !host.includes(".")) return fail({ kind: "local_name", host });
-      try {
-        addresses = await resolve(host);
-      } catch {
-        return fail({ kind: "unresolvable", host });
-      }
-      if (addresses.length === 0) return fail({ kind: "unresolvable", host });
+/** The address a hop dials, once the URL and every address its host resolves to passed the policy. */
+async function pinnedTarget(
+  url: URL,
+  redirected: boolean,
+  resolve: NonNullable<PictureCheckOptions["resolve"]>,
+  allowedPorts: readonly number[],
+): Promise<{ pinned: DialTarget } | { ok: false; failure: PictureCheckFailure }> {
+  if (url.protocol !== "https:") return fail({ kind: "not_https", scheme: url.protocol.replace(/:$/, "") });
+  if (url.username !== "" || url.password !== "") return fail({ kind: "userinfo" });
+  const port = url.port === "" ? 443 : Number(url.port);
+  if (!allowedPorts.includes(port)) return fail({ kind: "port", port: url.port });
+  const host = url.hostname;
+  const literal = host.startsWith("[") ? host.slice(1, -1) : host;
+  let addresses: ResolvedAddress[];
+  if (isIP(literal) !== 0) {
+    addresses = [{ address: literal, family: isIP(literal) === 6 ? 6 : 4 }];
+  } else {
+    // Names that only mean something inside a network are refused whatever a resolver answers for them.
+    if (LOCAL_NAMES.test(host) || !host.includes(".")) return fail({ kind: "local_name", host });
+    try {
+      addresses = await resolve(host);
+    } catch {
+      return fail({ kind: "unresolvable", host });
     }
-    // Every answer is checked, not just the first: a host that also resolves to a private address is refused.
-    for (const { address } of addresses) {
-      const verdict = checkAddress(address);
-      if (verdict.blocked) {
-        return fail({
-          kind: "blocked_address",
-          host,
-          address,
-          why: verdict.why ?? "blocked",
-          redirected,
-        });
-      }
-    }
-    const chosen = addresses[0]!;
-    return { pinned: { ...chosen, port, hostname: literal } };
+    if (addresses.length === 0) return fail({ kind: "unresolvable", host });
   }
+  // Every answer is checked, not just the first: a host that also resolves to a private address is refused.
+  for (const { address } of addresses) {
+    const verdict = checkAddress(address);
+    if (verdict.blocked) {
+      return fail({
+        kind: "blocked_address",
+        host,
+        address,
+        why: verdict.why ?? "blocked",
+        redirected,
+      });
+    }
+  }
+  const chosen = addresses[0]!;
+  return { pinned: { ...chosen, port, hostname: literal } };
 }
 
 function fail(failure: PictureCheckFailure): { ok: false; failure: PictureCheckFailure } {

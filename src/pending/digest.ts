@@ -1,5 +1,4 @@
 import { type Kysely, sql } from "kysely";
-import type { PendingReasonSla } from "../config.js";
 import type { Database } from "../db/schema.js";
 import {
   breachCountsByReason,
@@ -8,6 +7,7 @@ import {
   type QueueItem,
   type ReasonCount,
 } from "./queue.js";
+import type { PendingReasonSla } from "./reason-sla.js";
 
 /**
  * The daily digest's content (design §1 "Daily digest"): what is open by reason, the oldest actions, SLA

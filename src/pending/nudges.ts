@@ -1,9 +1,9 @@
 import { type Kysely, sql } from "kysely";
-import type { PendingReasonSla } from "../config.js";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import type { Database } from "../db/schema.js";
 import type { CardPublisher } from "./apply-snapshot.js";
 import { slaMinutesOf } from "./queue.js";
+import type { PendingReasonSla } from "./reason-sla.js";
 
 /**
  * SLA nudges (design §3 "Nudges"): one quiet thread reply per breached action per SLA period. An action opened

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { PendingReasonSla } from "../config.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
+import type { PendingReasonSla } from "./reason-sla.js";
 
 /**
  * The queue as people look at it (`/peeker pending`, the App Home, the digest): read-only queries over the
