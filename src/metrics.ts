@@ -10,8 +10,25 @@ export function createMetrics() {
   // Process metrics (CPU, RSS, heap, event-loop lag, GC pauses, handles), prefixed process_/nodejs_ as usual.
   collectDefaultMetrics({ register: registry });
   const pools = new Map<string, pg.Pool>();
-  const metrics = {
+  return {
     registry,
+    ...intakeMetrics(registry),
+    ...callMetrics(registry),
+    ...jobMetrics(registry),
+    ...queueMetrics(registry),
+    ...poolMetrics(registry, pools),
+    /** Reports this pool's connection counts on every scrape, as `peeker_db_pool_connections{pool=name}`. */
+    observePool(name: string, pool: pg.Pool): void {
+      pools.set(name, pool);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The webhook intake and the inbox it fills; depth, lag and failures are filled at scrape time. */
+function intakeMetrics(registry: Registry) {
+  return {
     webhooks: new Counter({
       name: "peeker_webhooks_total",
       help: "Webhook deliveries by outcome (accepted, duplicate, rejected, unavailable) and rejection reason",
@@ -51,6 +68,12 @@ export function createMetrics() {
       help: "Inbox events that failed after every attempt (shown in /peeker status)",
       registers: [registry],
     }),
+  };
+}
+
+/** Calls to Slack and Peeker, and the cards the Slack sender posts and edits. */
+function callMetrics(registry: Registry) {
+  return {
     cards: new Counter({
       name: "peeker_slack_cards_total",
       help: "Cards posted and edited",
@@ -75,6 +98,12 @@ export function createMetrics() {
       labelNames: ["route", "outcome"] as const,
       registers: [registry],
     }),
+  };
+}
+
+/** The cron jobs: digest, nudges, retention and their last runs. */
+function jobMetrics(registry: Registry) {
+  return {
     digests: new Counter({
       name: "peeker_digests_total",
       help: "Digest runs by outcome (posted, skipped = another replica had the slot, failed)",
@@ -105,6 +134,48 @@ export function createMetrics() {
       labelNames: ["job", "count"] as const,
       registers: [registry],
     }),
+    retentionPruned: new Counter({
+      name: "peeker_retention_pruned_total",
+      help: "Rows removed by retention (RETENTION_DAYS), per table",
+      labelNames: ["table"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** What the queue holds: pending actions, their SLA, and the Slack outbox. */
+function queueMetrics(registry: Registry) {
+  return {
+    openActions: new Gauge({
+      name: "peeker_open_actions",
+      help: "Pending actions not yet resolved, per reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    slaBreached: new Gauge({
+      name: "peeker_sla_breached_actions",
+      help: "Open pending actions past their SLA (SLA_MINUTES), per reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    pendingActions: new Counter({
+      name: "peeker_pending_actions_total",
+      help: "Pending-action state changes (opened, updated, resolved, reopened)",
+      labelNames: ["change"] as const,
+      registers: [registry],
+    }),
+    outboxDepth: new Gauge({
+      name: "peeker_outbox_depth",
+      help: "Slack outbox entries not yet sent, per channel and kind (card, thread_line)",
+      labelNames: ["channel", "kind"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** Database pools, read from each registered pg.Pool at scrape time. */
+function poolMetrics(registry: Registry, pools: ReadonlyMap<string, pg.Pool>) {
+  return {
     // Read from each pg.Pool at scrape time (observePool); a `waiting` above 0 for long = pool too small.
     poolConnections: new Gauge({
       name: "peeker_db_pool_connections",
@@ -119,42 +190,5 @@ export function createMetrics() {
         }
       },
     }),
-    outboxDepth: new Gauge({
-      name: "peeker_outbox_depth",
-      help: "Slack outbox entries not yet sent, per channel and kind (card, thread_line)",
-      labelNames: ["channel", "kind"] as const,
-      registers: [registry],
-    }),
-    openActions: new Gauge({
-      name: "peeker_open_actions",
-      help: "Pending actions not yet resolved, per reason",
-      labelNames: ["reason"] as const,
-      registers: [registry],
-    }),
-    slaBreached: new Gauge({
-      name: "peeker_sla_breached_actions",
-      help: "Open pending actions past their SLA (SLA_MINUTES), per reason",
-      labelNames: ["reason"] as const,
-      registers: [registry],
-    }),
-    retentionPruned: new Counter({
-      name: "peeker_retention_pruned_total",
-      help: "Rows removed by retention (RETENTION_DAYS), per table",
-      labelNames: ["table"] as const,
-      registers: [registry],
-    }),
-    pendingActions: new Counter({
-      name: "peeker_pending_actions_total",
-      help: "Pending-action state changes (opened, updated, resolved, reopened)",
-      labelNames: ["change"] as const,
-      registers: [registry],
-    }),
-    /** Reports this pool's connection counts on every scrape, as `peeker_db_pool_connections{pool=name}`. */
-    observePool(name: string, pool: pg.Pool): void {
-      pools.set(name, pool);
-    },
   };
-  return metrics;
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;
