@@ -1,5 +1,4 @@
-import type { EnvReader } from "./config-env.js";
-import { list } from "./config-env.js";
+import { type EnvReader, list } from "./config-env.js";
 
 export interface PeekerConfig {
   readonly apiKey: string;

@@ -1,5 +1,4 @@
-import type { DatabaseSettings } from "./config-database.js";
-import { parseDatabase } from "./config-database.js";
+import { type DatabaseSettings, parseDatabase } from "./config-database.js";
 import { type Env, envReader } from "./config-env.js";
 import { type PeekerConfig, parsePeeker } from "./config-peeker.js";
 import { type ProcessSettings, parseProcess, parseServer, type ServerSettings } from "./config-process.js";

@@ -4,9 +4,9 @@
  * `bad_response` that keeps the status and request id, so a 502 page from a proxy still retries as a 5xx.
  */
 import type { z } from "zod";
+import { errorEnvelopeSchema } from "./envelopes.js";
 import { PeekerError } from "./errors.js";
 import type { AttemptResponse } from "./transport.js";
-import { errorEnvelopeSchema } from "./types.js";
 
 export interface Decoded<T> {
   value: T;
