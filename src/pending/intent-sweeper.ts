@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { heartbeatsOf } from "../db/heartbeats.repository.js";
 import { BACK_TO_OPEN, clearIntent, intentCandidates } from "../db/intents.repository.js";

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { BACK_TO_OPEN, claimQueuedPlacement, clearIntent, NO_INTENT } from "../db/intents.repository.js";
 import {
@@ -249,7 +249,7 @@ async function reopenQueued(
 ): Promise<void> {
   const reopened = await updatePendingAction(trx, row.id, {
     ...BACK_TO_OPEN,
-    // Card notes are mrkdwn: the ids Peeker gave are escaped (src/bot/mrkdwn.ts).
+    // Card notes are mrkdwn: the ids Peeker gave are escaped (src/mrkdwn.ts).
     details: withNote(patchDetails(row.details, { queuedReorder: undefined }), escapeMrkdwn(note)),
   });
   await publishChange(trx, deps, reopened, change, auditAction, actor, details, requestId);

@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";

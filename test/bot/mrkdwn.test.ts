@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, cutMrkdwn, link, ourText } from "../../src/bot/mrkdwn.js";
+import { clip, cutMrkdwn, link, ourText } from "../../src/mrkdwn.js";
 import { renderCard } from "../../src/bot/views/card.js";
 import { fitLines } from "../../src/bot/views/format.js";
 import { errorsOnBulk, parseBulkBlockId, parseBulkLines } from "../../src/bot/views/picture-bulk.js";
@@ -21,7 +21,7 @@ const card = (overrides: Record<string, unknown>) =>
     ...overrides,
   });
 
-describe("the escaping rule (src/bot/mrkdwn.ts)", () => {
+describe("the escaping rule (src/mrkdwn.ts)", () => {
   it("never turns a mention found in Peeker's words back into a live one", () => {
     const shown = JSON.stringify(
       card({

@@ -3,7 +3,7 @@ import { cardModelOf } from "../../src/bot/card-model-of.js";
 import { problemInWords, refusalInWords } from "../../src/bot/error-words.js";
 import { render } from "../../src/bot/listeners/commands/index.js";
 import { outcomeView } from "../../src/bot/listeners/interaction-kit.js";
-import { escapeMrkdwn } from "../../src/bot/mrkdwn.js";
+import { escapeMrkdwn } from "../../src/mrkdwn.js";
 import {
   renderDomainAnswer,
   renderImportsAnswer,
