@@ -1,11 +1,11 @@
 import type { Kysely } from "kysely";
-import { escapeMrkdwn } from "../mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { heartbeatsOf } from "../db/heartbeats.repository.js";
 import { BACK_TO_OPEN, clearIntent, intentCandidates } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { Logger } from "../logger.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import type { PeekerClient } from "../peeker/client.js";
 import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";

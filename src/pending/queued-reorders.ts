@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from "kysely";
-import { escapeMrkdwn } from "../mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { BACK_TO_OPEN, claimQueuedPlacement, clearIntent, NO_INTENT } from "../db/intents.repository.js";
 import {
@@ -11,6 +10,7 @@ import {
   updatePendingAction,
 } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import type { PeekerClient } from "../peeker/client.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { CardPublisher } from "./apply-snapshot.js";

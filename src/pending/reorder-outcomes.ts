@@ -1,6 +1,6 @@
-import { escapeMrkdwn } from "../mrkdwn.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { assertWaitingOn, type IntentKind } from "./intents.js";
 import { INTERACTIVE, publishChange, type ResolveDeps, type ResolverPeeker } from "./resolution.js";
 import { type QueuedReorder, type ReorderBody, withNote } from "./slack-details.js";

@@ -1,7 +1,7 @@
-import { escapeMrkdwn } from "../mrkdwn.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { Swap } from "../peeker/types.js";
 import { assertWaitingOn, recordIntent } from "./intents.js";
