@@ -17,6 +17,13 @@ export interface TypedLogin {
   password?: string | undefined;
 }
 
+/** The login a corrected order is sent with, whether a person typed part of it, and what the form lacks. */
+export interface LoginChoice {
+  value: SequencerLogin;
+  typed: boolean;
+  problems: FieldProblem[];
+}
+
 /** The corrected order: everything as in the original, the fixed URLs, the sequencer without its login. */
 export async function buildReorderBody(
   reader: PeekerReader,
@@ -72,10 +79,7 @@ export function withLogin(body: ReorderBody, login: SequencerLogin): CreateOrder
 }
 
 /** The login to send: configuration first, the modal for what configuration lacks. */
-export function loginFor(
-  configured: Partial<SequencerLogin>,
-  typed: TypedLogin,
-): { value: SequencerLogin; typed: boolean; problems: FieldProblem[] } {
+export function loginFor(configured: Partial<SequencerLogin>, typed: TypedLogin): LoginChoice {
   const email = configured.email ?? typed.email?.trim() ?? "";
   const password = configured.password ?? typed.password ?? "";
   const problems: FieldProblem[] = [];

@@ -5,7 +5,7 @@ import { openResolution } from "./open-resolution.js";
 import { type FieldProblem, invalid, type ResolveOutcome, refused } from "./outcomes.js";
 import { placeCorrectedOrder, type ReorderResult } from "./place-corrected-order.js";
 import { refreshActionFromPeeker } from "./refresh-from-peeker.js";
-import { buildReorderBody, loginFor, type TypedLogin } from "./reorder-body.js";
+import { buildReorderBody, type LoginChoice, loginFor, type TypedLogin } from "./reorder-body.js";
 import { type Actor, flowReader, goneUpstream, type ResolveDeps } from "./resolution.js";
 import { audited } from "./resolution-audit.js";
 import { claimForResolution } from "./resolution-claim.js";
@@ -122,7 +122,7 @@ function checkReorderForm(
   deps: ReorderDeps,
   input: ReorderSubmission,
   indexes: number[],
-): { login: ReturnType<typeof loginFor> } | { outcome: ResolveOutcome<ReorderResult> } {
+): { login: LoginChoice } | { outcome: ResolveOutcome<ReorderResult> } {
   const missing: FieldProblem[] = indexes
     .filter((i) => (input.urls.get(i) ?? "").trim() === "")
     .map((i) => ({ field: `picture:${i}` as const, problem: { kind: "required" } }));
@@ -146,7 +146,7 @@ async function reorderWhileLocked(
   actor: Actor,
   locked: PendingActionRow,
   input: ReorderSubmission,
-  form: { indexes: number[]; login: ReturnType<typeof loginFor> },
+  form: { indexes: number[]; login: LoginChoice },
 ): Promise<ResolveOutcome<ReorderResult>> {
   const reader = flowReader(deps.peeker);
   let row: PendingActionRow;
