@@ -17,7 +17,8 @@ import type { PeekerReader } from "./reread.js";
  * 1. claim — operator, state, claim (src/pending/resolution-claim.ts `claimForResolution`);
  * 2. lock — optimistic, from submit on (src/pending/resolution-lock.ts `lock`);
  * 3. refresh from Peeker (src/pending/refresh-from-peeker.ts `refreshActionFromPeeker`);
- * 4. at most one Peeker write, recorded as an intent first (each flow's own file);
+ * 4. at most one Peeker write, recorded as an intent first (src/pending/request-swap.ts,
+ *    src/pending/place-corrected-order.ts; the nameservers flow writes only to the customer outbox);
  * 5. outcome and card — accept (stays `resolving`) or release (back to `open`), via `publishChange` here.
  *
  * A button runs 1 and 3 (src/pending/open-resolution.ts); every flow runs inside `audited`
