@@ -1,7 +1,7 @@
+import { clip, escapeMrkdwn as esc, mention } from "../mrkdwn.js";
 import type { PictureCheckFailure } from "../net/picture-url-check.js";
 import { PeekerError } from "../peeker/errors.js";
 import type { Problem, Refusal } from "../pending/outcomes.js";
-import { clip, escapeMrkdwn as esc, mention } from "./mrkdwn.js";
 
 /**
  * One place that turns an error into a sentence for Slack (style §6): the Peeker code in words, with the request

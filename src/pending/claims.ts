@@ -1,16 +1,10 @@
 import { findPendingAction, unclaimPendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import { type ResolveOutcome, refused } from "./outcomes.js";
-import {
-  type Actor,
-  audited,
-  claimCard,
-  flowReader,
-  publishChange,
-  type ResolveDeps,
-  recheck,
-  refusalOf,
-} from "./resolution.js";
+import { refreshActionFromPeeker } from "./refresh-from-peeker.js";
+import { type Actor, flowReader, publishChange, type ResolveDeps, refusalOf } from "./resolution.js";
+import { audited } from "./resolution-audit.js";
+import { claimCard } from "./resolution-claim.js";
 
 /**
  * The buttons every card has (design §1): *Claim*, *Unclaim*, *Refresh*. Claiming is for operators; a card
@@ -70,7 +64,12 @@ export function pressRefresh(deps: ResolveDeps, actor: Actor): Promise<ResolveOu
     const row = await findPendingAction(deps.db, actor.pendingActionId);
     if (!row) return refused({ kind: "not_found" });
     if (row.state === "resolved") return { kind: "done", result: row };
-    const after = await recheck(deps, flowReader(deps.peeker), row, `slack:${actor.userId}:refresh`);
+    const after = await refreshActionFromPeeker(
+      deps,
+      flowReader(deps.peeker),
+      row,
+      `slack:${actor.userId}:refresh`,
+    );
     // The card may not have changed at all; publishing again is harmless (same hash, nothing is sent).
     await deps.db.transaction().execute((trx) => deps.publisher.publish(trx, after));
     deps.wakeSender();

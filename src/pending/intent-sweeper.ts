@@ -1,25 +1,25 @@
 import type { Kysely } from "kysely";
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { appendAudit } from "../db/audit-log.repository.js";
 import { heartbeatsOf } from "../db/heartbeats.repository.js";
 import { BACK_TO_OPEN, clearIntent, intentCandidates } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { Logger } from "../logger.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import type { PeekerClient } from "../peeker/client.js";
 import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
 import { FOREIGN_INTENT_STALE_MS, isAbandoned } from "./intents.js";
-import { recordQueuedPlaced } from "./queued-reorders.js";
 import {
   acceptPlaced,
   acceptQueued,
   cancellationAccepted,
   lookUpCorrectedOrder,
+  recordQueuedPlaced,
 } from "./reorder-outcomes.js";
 import { publishChange } from "./resolution.js";
-import { lookUpSwap, recordSwapCreated } from "./resolve-swap.js";
 import { type QueuedReorder, type ReorderBody, slackDetailsOf, withNote } from "./slack-details.js";
+import { lookUpSwap, recordSwapCreated } from "./swap-outcomes.js";
 
 /**
  * The intent sweeper (design §6): for every card whose write is in flight but whose process died or gave up

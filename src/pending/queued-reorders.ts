@@ -1,33 +1,21 @@
-import type { Kysely, Transaction } from "kysely";
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
+import type { Kysely } from "kysely";
 import { appendAudit } from "../db/audit-log.repository.js";
-import { BACK_TO_OPEN, claimQueuedPlacement, clearIntent, NO_INTENT } from "../db/intents.repository.js";
 import {
   correctedOrdersAwaited,
-  findFollowersOfOrder,
   findPendingAction,
   findQueuedReorders,
-  lockPendingAction,
-  updatePendingAction,
 } from "../db/pending-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 import type { PeekerClient } from "../peeker/client.js";
-import { isPeekerError, type PeekerError } from "../peeker/errors.js";
 import type { CardPublisher } from "./apply-snapshot.js";
 import { callAuditEntries, withPeekerCallLog } from "./call-log.js";
-import type { CardChange } from "./changes.js";
-import { INTENT_OWNER, whileInFlight } from "./intents.js";
+import { followCorrectedOrder } from "./follow-corrected-order.js";
 import { invalid, type ResolveOutcome, refused } from "./outcomes.js";
-import { lookUpCorrectedOrder } from "./reorder-outcomes.js";
-import { type Actor, audited, INTERACTIVE, publishChange, type ResolveDeps } from "./resolution.js";
-import { loginFor, withLogin } from "./resolve-reorder.js";
-import {
-  patchDetails,
-  type QueuedReorder,
-  type SequencerLogin,
-  slackDetailsOf,
-  withNote,
-} from "./slack-details.js";
+import { placeQueued } from "./place-queued-reorder.js";
+import { loginFor } from "./reorder-body.js";
+import type { Actor, ResolveDeps } from "./resolution.js";
+import { audited } from "./resolution-audit.js";
+import { type SequencerLogin, slackDetailsOf } from "./slack-details.js";
 
 /**
  * Queued reorders (design §3, "Reorder and cancellation"): a corrected order waits, stored without its sequencer
@@ -42,6 +30,10 @@ import {
  *
  * Once placed, the card follows the corrected order: it resolves when that order completes and goes back to open
  * when it fails or is cancelled (`followCorrectedOrder`).
+ *
+ * This file holds the entry points: the passes over the queue (webhook, reconcile) and the card's *Enter sequencer
+ * login…* button. Placing one entry is src/pending/place-queued-reorder.ts; following the placed order is
+ * src/pending/follow-corrected-order.ts.
  */
 
 export interface QueuedReorderDeps {
@@ -104,301 +96,6 @@ export async function completeQueuedReorders(
   return counts;
 }
 
-type PlaceOutcome = "placed" | "waiting" | "need_login" | "refused" | "busy" | "gone";
-
-/**
- * One queued reorder. `login` is given by the card's login modal; otherwise configuration decides. Throws on a
- * transient Peeker failure (the entry stays queued). No transaction is open during a Peeker call: the placement
- * is taken by recording its intent against the row's version (one winner across replicas), and every change
- * after a Peeker answer is a short transaction that first checks the row did not move meanwhile.
- */
-function placeQueued(
-  deps: QueuedReorderDeps,
-  id: string,
-  who: { actor: string; login?: SequencerLogin; interactive?: boolean },
-): Promise<PlaceOutcome> {
-  return whileInFlight(id, () => placeQueuedNow(deps, id, who));
-}
-
-async function placeQueuedNow(
-  deps: QueuedReorderDeps,
-  id: string,
-  who: { actor: string; login?: SequencerLogin; interactive?: boolean },
-): Promise<PlaceOutcome> {
-  const options = who.interactive ? INTERACTIVE : undefined;
-  const row = await findPendingAction(deps.db, id);
-  const queued = row ? slackDetailsOf(row.details).queuedReorder : undefined;
-  if (row?.state !== "resolving" || !queued) return "gone";
-  // Another replica (or the webhook path) is already placing this one.
-  if (row.intent_kind === "queued_order_create") return "busy";
-  const original = await deps.peeker.getOrder(queued.originalOrderId, options);
-  const status = original.data.status;
-  if (status === "completed" || status === "failed") {
-    // The original ended some other way and will never be `cancelled`: waiting on it would hold the card forever.
-    const why = `${queued.originalOrderId} is ${status}, not cancelled; the queued corrected order was dropped`;
-    const done = await ifUnchanged(deps, row, (trx) =>
-      reopenQueued(
-        trx,
-        deps,
-        row,
-        why,
-        { kind: "reopened", why },
-        "action.reopened",
-        who.actor,
-        {
-          why,
-        },
-        original.requestId,
-      ),
-    );
-    return done ? "refused" : "busy";
-  }
-  if (status !== "cancelled") return "waiting";
-
-  const login = who.login ?? (queued.loginFrom === "config" ? complete(deps.sequencerLogin()) : undefined);
-  if (!login) {
-    if (queued.needsLogin) return "need_login";
-    const asking: QueuedReorder = { ...queued, needsLogin: true };
-    await ifUnchanged(deps, row, async (trx) => {
-      const updated = await updatePendingAction(trx, row.id, {
-        details: withNote(
-          patchDetails(row.details, { queuedReorder: asking }),
-          escapeMrkdwn(
-            `${queued.originalOrderId} is cancelled: enter the sequencer login to place the corrected order`,
-          ),
-        ),
-        resolving_note: `${queued.originalOrderId} is cancelled; waiting for the sequencer login`,
-      });
-      await publishChange(
-        trx,
-        deps,
-        updated,
-        {
-          kind: "note",
-          text: `<@${queued.requestedBy}> ${queued.originalOrderId} is cancelled. Press *Enter sequencer login…* on the card to place the corrected order.`,
-        },
-        "action.reorder_needs_login",
-        who.actor,
-        { original_order_id: queued.originalOrderId },
-        original.requestId,
-      );
-    });
-    return "need_login";
-  }
-
-  // The intent first, taken against the version read above: exactly one process sends this POST.
-  const claimed = await claimQueuedPlacement(deps.db, {
-    id: row.id,
-    version: row.version,
-    owner: INTENT_OWNER,
-    now: deps.now(),
-    payload: { original_order_id: queued.originalOrderId, body: queued.body },
-  });
-  if (!claimed) return "busy";
-  let placed: { id: string; requestId: string | undefined };
-  try {
-    const answer = await deps.peeker.createOrder(withLogin(queued.body, login), options);
-    placed = { id: answer.data.id, requestId: answer.requestId };
-  } catch (error) {
-    if (isPeekerError(error) && error.isClientError) {
-      // Peeker refused the body itself; repeating it cannot help, so the card goes back to the team.
-      await refuseQueued(deps, claimed, error, who.actor);
-      return "refused";
-    }
-    const found = await lookUpCorrectedOrder(
-      deps.peeker,
-      queued.body,
-      queued.originalOrderId,
-      claimed.intent_at ?? deps.now(),
-    ).catch(() => undefined);
-    if (!found) {
-      // Not placed (as far as Peeker shows): the entry stays queued for the next pass, without an intent.
-      await clearIntent(deps.db, claimed).catch(() => {});
-      throw error;
-    }
-    placed = found;
-  }
-  await recordQueuedPlaced(deps, claimed.id, queued, placed, who.actor);
-  return "placed";
-}
-
-/** Runs `change` in a short transaction if the row is still at the version `row` was read at. */
-async function ifUnchanged(
-  deps: QueuedReorderDeps,
-  row: PendingActionRow,
-  change: (trx: Transaction<Database>) => Promise<unknown>,
-): Promise<boolean> {
-  return deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, row.id);
-    if (!current || current.version !== row.version) return false;
-    await change(trx);
-    return true;
-  });
-}
-
-async function reopenQueued(
-  trx: Transaction<Database>,
-  deps: QueuedReorderDeps,
-  row: PendingActionRow,
-  note: string,
-  change: CardChange,
-  auditAction: string,
-  actor: string,
-  details: Record<string, unknown>,
-  requestId: string | undefined,
-): Promise<void> {
-  const reopened = await updatePendingAction(trx, row.id, {
-    ...BACK_TO_OPEN,
-    // Card notes are mrkdwn: the ids Peeker gave are escaped (src/bot/mrkdwn.ts).
-    details: withNote(patchDetails(row.details, { queuedReorder: undefined }), escapeMrkdwn(note)),
-  });
-  await publishChange(trx, deps, reopened, change, auditAction, actor, details, requestId);
-}
-
-async function refuseQueued(
-  deps: QueuedReorderDeps,
-  row: PendingActionRow,
-  error: PeekerError,
-  actor: string,
-): Promise<void> {
-  await ifUnchanged(deps, row, (trx) =>
-    reopenQueued(
-      trx,
-      deps,
-      row,
-      `Peeker refused the corrected order (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})`,
-      {
-        kind: "error",
-        message: `Peeker refused the corrected order: ${error.code}`,
-        requestId: error.requestId,
-      },
-      "action.reorder_refused",
-      actor,
-      { code: error.code, field: error.field ?? null },
-      error.requestId,
-    ),
-  );
-}
-
-/**
- * The queued corrected order exists in Peeker: the card follows it, the queue entry and the intent go, in one
- * commit. Used after the POST and by the sweeper (the order found after a crash or a failed commit).
- */
-export async function recordQueuedPlaced(
-  deps: Pick<QueuedReorderDeps, "db" | "publisher">,
-  id: string,
-  queued: QueuedReorder,
-  placed: { id: string; requestId: string | undefined },
-  actor: string,
-): Promise<void> {
-  const newOrderId = placed.id;
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await lockPendingAction(trx, id);
-    if (current?.state !== "resolving") return;
-    const updated = await updatePendingAction(trx, id, {
-      details: withNote(
-        patchDetails(current.details, { queuedReorder: undefined, newOrderId }),
-        escapeMrkdwn(`${queued.originalOrderId} cancelled; corrected order ${newOrderId} placed`),
-      ),
-      resolving_note: `Corrected order ${newOrderId} in progress`,
-      ...NO_INTENT,
-    });
-    await publishChange(
-      trx,
-      deps,
-      updated,
-      { kind: "note", text: `${queued.originalOrderId} is cancelled; corrected order ${newOrderId} placed` },
-      "action.reorder_placed",
-      actor,
-      {
-        original_order_id: queued.originalOrderId,
-        new_order_id: newOrderId,
-        requested_by: queued.requestedBy,
-      },
-      placed.requestId,
-    );
-  });
-}
-
-function complete(login: Partial<SequencerLogin>): SequencerLogin | undefined {
-  return login.email && login.password ? { email: login.email, password: login.password } : undefined;
-}
-
-/**
- * The card follows the corrected order it placed: resolved when that order completes, open again (with why)
- * when it fails or is cancelled. Other statuses leave it `resolving`.
- */
-export async function followCorrectedOrder(
-  deps: QueuedReorderDeps,
-  orderId: string,
-  status?: string,
-): Promise<number> {
-  const rows = await findFollowersOfOrder(deps.db, orderId);
-  if (rows.length === 0) return 0;
-  let requestId: string | undefined;
-  let current = status;
-  if (current === undefined) {
-    const order = await deps.peeker.getOrder(orderId);
-    current = order.data.status;
-    requestId = order.requestId;
-  }
-  if (current !== "completed" && current !== "failed" && current !== "cancelled") return 0;
-  const now = deps.now();
-  let changed = 0;
-  await deps.db.transaction().execute(async (trx) => {
-    for (const candidate of rows) {
-      const row = await lockPendingAction(trx, candidate.id);
-      if (!row) continue;
-      if (row.state !== "resolving" || slackDetailsOf(row.details).newOrderId !== orderId) continue;
-      changed++;
-      if (current === "completed") {
-        const how = `Corrected order ${orderId} completed`;
-        const resolved = await updatePendingAction(trx, row.id, {
-          state: "resolved",
-          resolved_at: now,
-          resolved_by: "system",
-          resolution: how,
-          resolving_by: null,
-          resolving_since: null,
-          resolving_note: null,
-        });
-        await publishChange(
-          trx,
-          deps,
-          resolved,
-          { kind: "resolved", source: "peeker", how },
-          "action.resolved",
-          "system",
-          { resolution: how, new_order_id: orderId },
-          requestId,
-        );
-      } else {
-        const why = `Corrected order ${orderId} ${current}`;
-        const reopened = await updatePendingAction(trx, row.id, {
-          state: "open",
-          resolving_by: null,
-          resolving_since: null,
-          resolving_note: null,
-          details: withNote(row.details, escapeMrkdwn(why)),
-        });
-        await publishChange(
-          trx,
-          deps,
-          reopened,
-          { kind: "reopened", why },
-          "action.reopened",
-          "system",
-          { why },
-          requestId,
-        );
-      }
-    }
-  });
-  if (changed > 0) deps.wakeSender?.();
-  return changed;
-}
-
-/** Called after every order re-read (webhook path): the order may be an original to replace or a new one to follow. */
 /**
  * Reconciliation's safety net for the corrected orders cards wait on: the order's webhook may have been lost, and
  * nothing else re-reads the new order. Returns how many cards changed.
@@ -411,6 +108,7 @@ export async function followAllCorrectedOrders(deps: QueuedReorderDeps): Promise
   return changed;
 }
 
+/** Called after every order re-read (webhook path): the order may be an original to replace or a new one to follow. */
 export async function afterOrderReread(deps: QueuedReorderDeps, orderId: string): Promise<void> {
   await followCorrectedOrder(deps, orderId);
   await completeQueuedReorders(deps, { originalOrderId: orderId });

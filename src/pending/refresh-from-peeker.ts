@@ -109,8 +109,8 @@ export function addApply(total: ApplyResult, result: ApplyResult): void {
   total.unchanged += result.unchanged;
 }
 
-/** What a button's re-check needs: a subset of the resolution flows' `ResolveDeps`. */
-export interface RecheckDeps {
+/** What a person's refresh of one action needs: a subset of the resolution flows' `ResolveDeps`. */
+export interface ActionRefreshDeps {
   db: Kysely<Database>;
   publisher: CardPublisher;
   clock: Clock;
@@ -119,12 +119,13 @@ export interface RecheckDeps {
 }
 
 /**
- * A button's re-check (Refresh, and before any resolution write): re-reads the card's resource exactly as an
- * event would and returns the row after it, so a click acts on what Peeker says now. Call signature kept from
- * src/pending/resolution.ts, where the resolution flows import it.
+ * Refreshes one tracked action from Peeker for a person (*Refresh*, and step 3 of every resolution flow, before
+ * its write): re-reads the card's resource exactly as an event would — so it writes what Peeker says into the
+ * tracked actions and their cards, and wakes the sender — then returns the row after it, so a click acts on
+ * what Peeker says now.
  */
-export async function recheck(
-  deps: RecheckDeps,
+export async function refreshActionFromPeeker(
+  deps: ActionRefreshDeps,
   reader: PeekerReader,
   row: PendingActionRow,
   cause: string,

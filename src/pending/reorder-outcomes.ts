@@ -1,14 +1,15 @@
-import { escapeMrkdwn } from "../bot/mrkdwn.js";
 import { NO_INTENT } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { assertWaitingOn, type IntentKind } from "./intents.js";
 import { INTERACTIVE, publishChange, type ResolveDeps, type ResolverPeeker } from "./resolution.js";
-import { type QueuedReorder, type ReorderBody, withNote } from "./slack-details.js";
+import { patchDetails, type QueuedReorder, type ReorderBody, withNote } from "./slack-details.js";
 
 /**
- * What a reorder's Peeker writes did, looked up and recorded: used by the submit (src/pending/resolve-reorder.ts)
- * right after the call, and by the intent sweeper (src/pending/intent-sweeper.ts) after a crash or a failed
- * commit. Lookups are reads only; recording clears the card's intent in the same update.
+ * What a reorder's Peeker writes did, looked up and recorded: used by the submit right after the call
+ * (src/pending/place-corrected-order.ts, src/pending/place-queued-reorder.ts), and by the intent sweeper
+ * (src/pending/intent-sweeper.ts) after a crash or a failed commit. Lookups are reads only; recording clears the
+ * card's intent in the same update.
  */
 /** Whether Peeker took the cancellation of `orderId` (its answer may have been lost). */
 export async function cancellationAccepted(
@@ -145,4 +146,44 @@ async function recordOnCard(
     );
   });
   deps.wakeSender();
+}
+
+/**
+ * The queued corrected order exists in Peeker: the card follows it, the queue entry and the intent go, in one
+ * commit. Used after the POST and by the sweeper (the order found after a crash or a failed commit).
+ */
+export async function recordQueuedPlaced(
+  deps: Pick<ResolveDeps, "db" | "publisher">,
+  id: string,
+  queued: QueuedReorder,
+  placed: { id: string; requestId: string | undefined },
+  actor: string,
+): Promise<void> {
+  const newOrderId = placed.id;
+  await deps.db.transaction().execute(async (trx) => {
+    const current = await lockPendingAction(trx, id);
+    if (current?.state !== "resolving") return;
+    const updated = await updatePendingAction(trx, id, {
+      details: withNote(
+        patchDetails(current.details, { queuedReorder: undefined, newOrderId }),
+        escapeMrkdwn(`${queued.originalOrderId} cancelled; corrected order ${newOrderId} placed`),
+      ),
+      resolving_note: `Corrected order ${newOrderId} in progress`,
+      ...NO_INTENT,
+    });
+    await publishChange(
+      trx,
+      deps,
+      updated,
+      { kind: "note", text: `${queued.originalOrderId} is cancelled; corrected order ${newOrderId} placed` },
+      "action.reorder_placed",
+      actor,
+      {
+        original_order_id: queued.originalOrderId,
+        new_order_id: newOrderId,
+        requested_by: queued.requestedBy,
+      },
+      placed.requestId,
+    );
+  });
 }

@@ -9,21 +9,14 @@ import { BACK_TO_OPEN } from "../db/intents.repository.js";
 import { lockPendingAction, updatePendingAction } from "../db/pending-actions.repository.js";
 import type { PendingActionRow } from "../db/schema.js";
 import type { NameserverGroup } from "../peeker/types.js";
+import { openResolution } from "./open-resolution.js";
 import { invalid, type ResolveOutcome, refused } from "./outcomes.js";
+import { refreshActionFromPeeker } from "./refresh-from-peeker.js";
 import type { PeekerReader } from "./reread.js";
-import {
-  type Actor,
-  audited,
-  flowReader,
-  gate,
-  goneUpstream,
-  lock,
-  openResolution,
-  publishChange,
-  type ResolveDeps,
-  recheck,
-  release,
-} from "./resolution.js";
+import { type Actor, flowReader, goneUpstream, publishChange, type ResolveDeps } from "./resolution.js";
+import { audited } from "./resolution-audit.js";
+import { claimForResolution } from "./resolution-claim.js";
+import { lock, release } from "./resolution-lock.js";
 import { withNote } from "./slack-details.js";
 import type { ActionDetails } from "./snapshot.js";
 
@@ -53,7 +46,7 @@ export interface NameserversSent {
   to: { channel: string } | "thread";
 }
 
-/** What the modal needs; `beforePeeker` runs once the gate passed (the listener opens its loading view there). */
+/** What the modal needs; `beforePeeker` runs once the claim passed (the listener opens its loading view there). */
 export function prepareNameservers(
   deps: ResolveDeps,
   actor: Actor,
@@ -90,16 +83,16 @@ export function submitNameservers(
     { send_to: input.sendTo, chars: message.length },
     async () => {
       if (message === "") return invalid({ field: "message", problem: { kind: "required" } });
-      const gated = await gate(deps, actor, { claim: true, reason: NAMESERVERS_REASON });
-      if ("refusal" in gated) return refused(gated.refusal);
+      const claimed = await claimForResolution(deps, actor, { claim: true, reason: NAMESERVERS_REASON });
+      if ("refusal" in claimed) return refused(claimed.refusal);
       // The lock stops a double submit from messaging the customer twice.
-      const locked = await lock(deps, actor, gated.row, "Sending nameservers to the customer");
+      const locked = await lock(deps, actor, claimed.row, "Sending nameservers to the customer");
       if ("refusal" in locked) return refused(locked.refusal);
       // Set just before the recording commit: a failure after it may be only a lost acknowledgement.
       let queuedAfter: string | undefined;
       try {
         const reader = flowReader(deps.peeker);
-        const row = await recheck(deps, reader, locked.row, `slack:${actor.userId}:submit`);
+        const row = await refreshActionFromPeeker(deps, reader, locked.row, `slack:${actor.userId}:submit`);
         const gone = goneUpstream(row);
         if (gone) return refused(gone);
         let to: NameserversSent["to"];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { clip, cutMrkdwn, link, ourText } from "../../src/bot/mrkdwn.js";
 import { renderCard } from "../../src/bot/views/card.js";
 import { fitLines } from "../../src/bot/views/format.js";
 import { errorsOnBulk, parseBulkBlockId, parseBulkLines } from "../../src/bot/views/picture-bulk.js";
 import { reorderModal } from "../../src/bot/views/reorder-modal.js";
 import { renderThreadLine } from "../../src/bot/views/thread-line.js";
+import { clip, cutMrkdwn, link, ourText } from "../../src/mrkdwn.js";
 import { LIMITS, validateView } from "../support/slack-fake/index.js";
 
 const card = (overrides: Record<string, unknown>) =>
@@ -21,7 +21,7 @@ const card = (overrides: Record<string, unknown>) =>
     ...overrides,
   });
 
-describe("the escaping rule (src/bot/mrkdwn.ts)", () => {
+describe("the escaping rule (src/mrkdwn.ts)", () => {
   it("never turns a mention found in Peeker's words back into a live one", () => {
     const shown = JSON.stringify(
       card({

@@ -4,8 +4,9 @@
  * carries markers (`<!channel>`, `<@U0EVIL>`, `<#C0EVIL>`, `<https://evil.example|…>`) that must never reach
  * mrkdwn unescaped; trusted Slack ids come from a separate pool.
  */
-import { escapeMrkdwn } from "../../src/bot/mrkdwn.js";
+
 import type { PendingActionRow } from "../../src/db/schema.js";
+import { escapeMrkdwn } from "../../src/mrkdwn.js";
 import type { QueueItem, ReasonCount } from "../../src/pending/queue.js";
 
 export type Size = "empty" | "typical" | "extreme";

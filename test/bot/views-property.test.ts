@@ -3,7 +3,6 @@ import { cardModelOf } from "../../src/bot/card-model-of.js";
 import { problemInWords, refusalInWords } from "../../src/bot/error-words.js";
 import { render } from "../../src/bot/listeners/commands/index.js";
 import { outcomeView } from "../../src/bot/listeners/interaction-kit.js";
-import { escapeMrkdwn } from "../../src/bot/mrkdwn.js";
 import {
   renderDomainAnswer,
   renderImportsAnswer,
@@ -22,6 +21,7 @@ import { nameserversModal } from "../../src/bot/views/nameservers-modal.js";
 import { reorderLoginModal, reorderModal } from "../../src/bot/views/reorder-modal.js";
 import { swapModal } from "../../src/bot/views/swap-modal.js";
 import { renderThreadLine } from "../../src/bot/views/thread-line.js";
+import { escapeMrkdwn } from "../../src/mrkdwn.js";
 import { PeekerError } from "../../src/peeker/errors.js";
 import type { Order } from "../../src/peeker/types.js";
 import type { CardChange } from "../../src/pending/changes.js";

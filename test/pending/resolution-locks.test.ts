@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCardPublisher } from "../../src/bot/card-publisher.js";
 import type { PendingActionRow } from "../../src/db/schema.js";
 import { applySnapshot } from "../../src/pending/apply-snapshot.js";
-import { claimCard, lock, type ResolveDeps, release } from "../../src/pending/resolution.js";
+import type { ResolveDeps } from "../../src/pending/resolution.js";
+import { claimCard } from "../../src/pending/resolution-claim.js";
+import { lock, release } from "../../src/pending/resolution-lock.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 /**

@@ -121,7 +121,7 @@ function slackErrorCode(error: unknown): string | undefined {
 }
 
 /**
- * A resolving button: the domain's `prepare` runs its gate, calls `beforePeeker` (the loading modal opens there,
+ * A resolving button: the domain's `prepare` claims the card, calls `beforePeeker` (the loading modal opens there,
  * inside the trigger's 3 s), asks Peeker, and the listener updates the modal with the form or the outcome.
  */
 export async function openModalFlow<T>(input: {

@@ -1,6 +1,6 @@
-import { cutMrkdwn } from "../mrkdwn.js";
+import { cutMrkdwn } from "../../mrkdwn.js";
 
-/** Small helpers shared by the views. All pure. The escaping rule and markup builders live in ../mrkdwn.ts. */
+/** Small helpers shared by the views. All pure. The escaping rule and markup builders live in ../../mrkdwn.ts. */
 
 export {
   channelLink,
@@ -14,7 +14,7 @@ export {
   mentionGroup,
   ourText,
   slackDate,
-} from "../mrkdwn.js";
+} from "../../mrkdwn.js";
 
 /** Cuts to at most `max` characters, marking the cut with an ellipsis. */
 export function truncate(text: string, max: number): string {
