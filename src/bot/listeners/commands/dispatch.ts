@@ -15,7 +15,7 @@ import type { Invocation, SlashAnswer } from "./types.js";
 
 /**
  * Parses `invocation.text` and runs its subcommand. Unknown input gets the help text; a failure gets a sentence
- * (errorInWords), never a stack trace. Also used by *Share in channel*, which runs the lookup again.
+ * (errorInWords), never a stack trace.
  */
 export async function runSubcommand(invocation: Invocation, deps: ListenerDeps): Promise<SlashAnswer> {
   const [name = "help", ...args] = invocation.text.trim().split(/\s+/).filter(Boolean);
