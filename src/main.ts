@@ -38,6 +38,8 @@ import { createPictureUrlChecker, type PictureUrlCheck } from "./net/picture-url
 import { type PeekerCallInfo, PeekerClient } from "./peeker/client.js";
 import { recordPeekerCall } from "./pending/call-log.js";
 import { type IntentSweeperDeps, sweepIntents } from "./pending/intent-sweeper.js";
+import { createLookups } from "./pending/lookups.js";
+import { createOpsStatus } from "./pending/ops-status.js";
 import { createOperatorCheck } from "./pending/permissions.js";
 import { processEvents } from "./pending/process-event.js";
 import {
@@ -229,17 +231,26 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     onError: (group, error) => logger.warn({ group, err: error }, "could not expand a user group"),
   });
   registerListeners(app, {
-    isOperator,
-    checkPictureUrl: deps.checkPictureUrl ?? createPictureUrlChecker(),
     config,
-    db,
-    peeker,
-    publisher,
     logger,
-    metrics,
     clock,
     wakeSender: () => senderLoop.wake(),
-    runner: workerId,
+    flows: {
+      db,
+      peeker,
+      publisher,
+      clock,
+      sandbox: config.peeker.sandbox,
+      wakeSender: () => senderLoop.wake(),
+      isOperator,
+      checkPicture: deps.checkPictureUrl ?? createPictureUrlChecker(),
+      sequencerLogin: () => ({
+        email: config.peeker.sequencerLoginEmail,
+        password: config.peeker.sequencerLoginPassword,
+      }),
+    },
+    lookups: createLookups({ db, peeker }),
+    opsStatus: createOpsStatus({ db, peeker }),
     runReconcile: (slot) => runReconcile(slot),
     visibility: { runDigest: visibility.runDigest, home: visibility.home, permalink: visibility.permalink },
   });

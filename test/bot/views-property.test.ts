@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { cardModelOf } from "../../src/bot/card-model-of.js";
 import { problemInWords, refusalInWords } from "../../src/bot/error-words.js";
-import { render } from "../../src/bot/listeners/commands/index.js";
+import { render } from "../../src/bot/listeners/commands/dispatch.js";
 import { outcomeView } from "../../src/bot/listeners/interaction-kit.js";
 import {
   renderDomainAnswer,
   renderImportsAnswer,
   renderOrderAnswer,
   renderPendingAnswer,
-  renderStatusAnswer,
   renderSwapAnswer,
 } from "../../src/bot/views/answers.js";
 import { renderBacklogSummary } from "../../src/bot/views/backlog-summary.js";
@@ -19,6 +18,7 @@ import { renderHome } from "../../src/bot/views/home.js";
 import { fieldErrorContext, loadingModal, workingModal } from "../../src/bot/views/modals.js";
 import { nameserversModal } from "../../src/bot/views/nameservers-modal.js";
 import { reorderLoginModal, reorderModal } from "../../src/bot/views/reorder-modal.js";
+import { renderStatusAnswer } from "../../src/bot/views/status-answer.js";
 import { swapModal } from "../../src/bot/views/swap-modal.js";
 import { renderThreadLine } from "../../src/bot/views/thread-line.js";
 import { escapeMrkdwn } from "../../src/mrkdwn.js";
@@ -220,7 +220,7 @@ forAll("the backlog summary", (g) => {
 });
 
 forAll("slash answers, through the dispatcher's render", (g) => {
-  const tracked = g.list((i) => pendingRow(g, i), 2, 8);
+  const tracked = g.list((i) => pendingRow(g, i), 2, 8).map(cardModelOf);
   const commandText = g.text(100);
   const nameserverGroups = g.list(
     () => ({ nameservers: g.list(() => g.text(60), 4, 40), domains: g.list(() => g.text(60), 5, 500) }),

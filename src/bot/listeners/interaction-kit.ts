@@ -8,8 +8,6 @@ import type {
 } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { FieldKey, FieldProblem, ResolveOutcome } from "../../pending/outcomes.js";
-import type { ResolveDeps } from "../../pending/resolution.js";
-import type { ReorderDeps } from "../../pending/resolve-reorder.js";
 import { BLOCK_IDS, pictureUrlBlockId } from "../action-ids.js";
 import { errorInWords, problemInWords, refusalInWords } from "../error-words.js";
 import {
@@ -23,27 +21,9 @@ import {
 import type { ListenerDeps } from "./deps.js";
 
 /**
- * What the action and view listeners share: building the domain's dependencies, ephemeral replies, the
- * loading-view-then-update pattern for opening modals (design §1), and the 3-second answer of a submit with the
- * "Working…" fallback (design §5). Listeners stay thin: parse, call one domain function, render.
+ * What the action and view listeners share: ephemeral replies, the loading-view-then-update pattern for opening
+ * modals (design §1), and the 3-second answer of a submit with the "Working…" fallback (design §5). Listeners stay thin: parse, call one domain function, render.
  */
-
-export function resolveDepsOf(deps: ListenerDeps): ReorderDeps {
-  return {
-    db: deps.db,
-    peeker: deps.peeker,
-    publisher: deps.publisher,
-    clock: deps.clock,
-    sandbox: deps.config.peeker.sandbox,
-    wakeSender: deps.wakeSender,
-    isOperator: deps.isOperator,
-    checkPicture: deps.checkPictureUrl,
-    sequencerLogin: () => ({
-      email: deps.config.peeker.sequencerLoginEmail,
-      password: deps.config.peeker.sequencerLoginPassword,
-    }),
-  } satisfies ResolveDeps & ReorderDeps;
-}
 
 /** The pending action id a card button carries (its value is our id and nothing else). */
 export function pendingActionIdOf(body: BlockAction): string {

@@ -1,7 +1,6 @@
 import type { types } from "@slack/bolt";
-import type { PendingActionRow } from "../../db/schema.js";
-import { cardModelOf } from "../card-model-of.js";
 import { renderCard } from "./card.js";
+import type { CardModel } from "./card-model.js";
 import { textLength } from "./fit.js";
 import { andMore, clip, code, fitLines, slackDate, takeWithRest } from "./format.js";
 import { reasonLabel } from "./reasons.js";
@@ -48,23 +47,23 @@ export function status(value: string): string {
 }
 
 /** The tracked actions as their cards (buttons included), the first few, with a count of the rest. */
-export function trackedCards(rows: PendingActionRow[]): KnownBlock[] {
-  if (rows.length === 0) return [];
+export function trackedCards(cards: CardModel[]): KnownBlock[] {
+  if (cards.length === 0) return [];
   const blocks: KnownBlock[] = [
     { type: "divider" },
-    section(`*Open ${rows.length === 1 ? "action" : "actions"} (${rows.length})*`),
+    section(`*Open ${cards.length === 1 ? "action" : "actions"} (${cards.length})*`),
   ];
   // Cards are large: as many as fit the budget (at most CARDS_SHOWN), so the answer stays one message.
   let used = 0;
   let shown = 0;
-  for (const row of rows.slice(0, CARDS_SHOWN)) {
-    const card = renderCard(cardModelOf(row)).blocks;
+  for (const model of cards.slice(0, CARDS_SHOWN)) {
+    const card = renderCard(model).blocks;
     if (shown > 0 && used + textLength(card) > CARDS_TEXT_BUDGET) break;
     blocks.push(...card);
     used += textLength(card);
     shown += 1;
   }
-  if (rows.length > shown) blocks.push(section(`_${andMore(rows.length - shown)}: \`/peeker pending\`_`));
+  if (cards.length > shown) blocks.push(section(`_${andMore(cards.length - shown)}: \`/peeker pending\`_`));
   return blocks;
 }
 

@@ -1,10 +1,6 @@
 import type { types } from "@slack/bolt";
-import type { FailedEvent, OutboxStats } from "../../db/health.repository.js";
-import type { PendingActionRow, RunRow } from "../../db/schema.js";
-import type { InboxStats } from "../../db/webhook-events.repository.js";
-import type { Domain, DomainImport, Me, Order, PendingOrderAction, Swap } from "../../peeker/types.js";
+import type { Domain, DomainImport, Order, PendingOrderAction, Swap } from "../../peeker/types.js";
 import type { QueueItem, ReasonCount } from "../../pending/queue.js";
-import { ACTION_IDS } from "../action-ids.js";
 import {
   date,
   domainList,
@@ -17,14 +13,15 @@ import {
   status,
   trackedCards,
 } from "./answer-parts.js";
+import type { CardModel } from "./card-model.js";
 import { itemLine } from "./digest.js";
-import { andMore, clip, code, escapeMrkdwn, formatDuration, slackDate, takeWithRest } from "./format.js";
-import { healthText, reconcileText } from "./home.js";
+import { andMore, clip, code, escapeMrkdwn, takeWithRest } from "./format.js";
 import { reasonLabel } from "./reasons.js";
 
 /**
  * Answers of the `/peeker` lookups (design §3 "Slash answers"): pure renders of what Peeker said and of the
- * tracked actions, which are shown as their cards so their buttons work from the answer too. Every answer stays
+ * tracked actions, which are shown as their cards so their buttons work from the answer too (`/peeker status`
+ * is ./status-answer.ts). Every answer stays
  * well under a message's 50 blocks (the dispatcher adds the *Share in channel* button).
  */
 
@@ -35,15 +32,12 @@ export interface Answer {
   blocks: KnownBlock[];
 }
 
-/** The *Retry* listener accepts event ids of up to 200 characters (status-retry-action.ts). */
-const RETRY_ID_MAX = 200;
-
 // ---- order ---------------------------------------------------------------------------------------------------
 
 export function renderOrderAnswer(input: {
   order: Order;
   peekerActions: PendingOrderAction[];
-  tracked: PendingActionRow[];
+  tracked: CardModel[];
 }): Answer {
   const { order } = input;
   const blocks: KnownBlock[] = [
@@ -92,7 +86,7 @@ export function renderImportsAnswer(input: {
   imports: DomainImport[];
   /** The domain the user asked about, when they did not give an import id. */
   domain?: string;
-  tracked: PendingActionRow[];
+  tracked: CardModel[];
 }): Answer {
   const blocks: KnownBlock[] = [];
   if (input.domain) {
@@ -144,7 +138,7 @@ function importBlocks(item: DomainImport): KnownBlock[] {
 
 // ---- swap ----------------------------------------------------------------------------------------------------
 
-export function renderSwapAnswer(input: { swap: Swap; tracked: PendingActionRow[] }): Answer {
+export function renderSwapAnswer(input: { swap: Swap; tracked: CardModel[] }): Answer {
   const { swap } = input;
   const blocks: KnownBlock[] = [
     section(`*Swap ${code(swap.id, 80)}* is ${status(swap.status)}`),
@@ -167,7 +161,7 @@ export function renderDomainAnswer(input: {
   name: string;
   domain: Domain | undefined;
   imports: DomainImport[];
-  tracked: PendingActionRow[];
+  tracked: CardModel[];
 }): Answer {
   const { domain } = input;
   const blocks: KnownBlock[] = [];
@@ -243,67 +237,4 @@ export function renderPendingAnswer(input: {
       listSection(`*Oldest${scope}*`, lines, "`/peeker pending <reason>` narrows the list"),
     ],
   };
-}
-
-// ---- status --------------------------------------------------------------------------------------------------
-
-export interface PeekerProbe {
-  ok: boolean;
-  ms: number;
-  me?: Me;
-  problem?: string;
-  pausedUntil?: Date;
-}
-
-export function renderStatusAnswer(input: {
-  now: Date;
-  inbox: InboxStats;
-  failed: FailedEvent[];
-  outbox: OutboxStats;
-  lastReconcile: RunRow | undefined;
-  peeker: PeekerProbe;
-  queueTotal: number;
-}): Answer {
-  const { peeker } = input;
-  const peekerLine = peeker.ok
-    ? `• Peeker: answering (${peeker.me?.api_key.environment === "live" ? "live" : "sandbox"}, ${code(peeker.me?.api_key.permission_preset ?? "?", 20)} key) in ${peeker.ms} ms`
-    : `• Peeker: :warning: ${clip(peeker.problem ?? "no answer", 300)}`;
-  const paused = peeker.pausedUntil
-    ? ` · calls paused until ${slackDate(peeker.pausedUntil)} after a 429`
-    : "";
-  const blocks: KnownBlock[] = [
-    section(
-      `*Peeker bot status* · ${input.queueTotal} open ${input.queueTotal === 1 ? "action" : "actions"}`,
-    ),
-    section(`${healthText(input)}\n${peekerLine}${paused}`),
-    section(reconcileText(input.lastReconcile, input.now)),
-  ];
-  if (input.failed.length > 0) {
-    blocks.push({ type: "divider" });
-    blocks.push(section(`*Failed events (${input.inbox.failed})*: retrying puts one back in the inbox.`));
-    for (const event of input.failed.slice(0, LIST.failed)) {
-      blocks.push({
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: `${code(event.eventId, 80)} ${event.type ? code(event.type, 60) : "_unknown type_"} · failed ${slackDate(event.failedAt)} after ${event.attempts} attempts\n${clip(event.lastError ?? "no error recorded", 400)}`,
-        },
-        // The button carries the event id; one too long for a button value (or for the listener) gets none.
-        ...(event.eventId.length <= RETRY_ID_MAX
-          ? {
-              accessory: {
-                type: "button",
-                action_id: ACTION_IDS.statusRetryEvent,
-                text: { type: "plain_text", text: "Retry", emoji: true },
-                value: event.eventId,
-              },
-            }
-          : {}),
-      });
-    }
-    if (input.inbox.failed > LIST.failed)
-      blocks.push(section(`_${andMore(input.inbox.failed - LIST.failed)}_`));
-  }
-  const text = `Status: ${input.inbox.depth} events waiting (lag ${formatDuration(input.inbox.lagSeconds * 1000)}), ${input.inbox.failed} failed, Peeker ${peeker.ok ? "answering" : "not answering"}`;
-  return { text, blocks };
 }

@@ -1,11 +1,11 @@
-import type { AuditRow } from "../../db/audit-log.repository.js";
 import { clip, code, mention, slackDate } from "./format.js";
+import type { AuditLine } from "./view-models.js";
 
 /** Lines of `/peeker history <id>` (pure). Details are summarised; secrets were removed before storing. */
 
 const MAX_TEXT = 3500;
 
-export function renderHistory(id: string, rows: AuditRow[]): { text: string } {
+export function renderHistory(id: string, rows: AuditLine[]): { text: string } {
   if (rows.length === 0) {
     return { text: `Nothing in the audit trail for ${code(id, 80)} yet.` };
   }
@@ -22,7 +22,7 @@ export function renderHistory(id: string, rows: AuditRow[]): { text: string } {
   return { text: [header, ...lines].join("\n") };
 }
 
-function historyLine(row: AuditRow): string {
+function historyLine(row: AuditLine): string {
   const who = row.actor === "system" ? "system" : mention(row.actor);
   const summary = summarise(row);
   const request = row.peekerRequestId ? ` · request ${code(row.peekerRequestId, 60)}` : "";
@@ -30,7 +30,7 @@ function historyLine(row: AuditRow): string {
 }
 
 /** A few telling details, never the whole object. */
-function summarise(row: AuditRow): string {
+function summarise(row: AuditLine): string {
   const d = row.details;
   const parts: string[] = [];
   const pick = (key: string) => {

@@ -1,12 +1,10 @@
 import type { types } from "@slack/bolt";
-import type { FailedEvent, OutboxStats } from "../../db/health.repository.js";
-import type { RunRow } from "../../db/schema.js";
-import type { InboxStats } from "../../db/webhook-events.repository.js";
 import type { QueueItem, ReasonCount } from "../../pending/queue.js";
 import { ACTION_IDS } from "../action-ids.js";
 import { itemLine } from "./digest.js";
 import { andMore, clip, code, formatDuration, slackDate, takeWithRest } from "./format.js";
 import { reasonLabel } from "./reasons.js";
+import type { FailedEventLine, InboxHealth, JobRun, OutboxHealth } from "./view-models.js";
 
 type KnownBlock = types.KnownBlock;
 
@@ -18,10 +16,10 @@ export interface HomeViewInput {
   /** The viewer's claimed actions, oldest first, and how many there are in all. */
   mine: QueueItem[];
   mineTotal: number;
-  lastReconcile: RunRow | undefined;
-  inbox: InboxStats;
-  failed: FailedEvent[];
-  outbox: OutboxStats;
+  lastReconcile: JobRun | undefined;
+  inbox: InboxHealth;
+  failed: FailedEventLine[];
+  outbox: OutboxHealth;
   permalinks: ReadonlyMap<string, string>;
   sandbox: boolean;
 }
@@ -95,7 +93,7 @@ export function renderHome(input: HomeViewInput): HomeView {
   return { type: "home", blocks };
 }
 
-export function reconcileText(run: RunRow | undefined, now: Date): string {
+export function reconcileText(run: JobRun | undefined, now: Date): string {
   if (!run) return "*Last reconcile:* none yet";
   const when = `${slackDate(run.started_at)} (${formatDuration(now.getTime() - run.started_at.getTime())} ago)`;
   if (run.outcome === "running") return `*Last reconcile:* running since ${when}`;
@@ -113,9 +111,9 @@ export function reconcileText(run: RunRow | undefined, now: Date): string {
 }
 
 export function healthText(input: {
-  inbox: InboxStats;
-  failed: FailedEvent[];
-  outbox: OutboxStats;
+  inbox: InboxHealth;
+  failed: FailedEventLine[];
+  outbox: OutboxHealth;
   now: Date;
 }): string {
   const { inbox, outbox } = input;

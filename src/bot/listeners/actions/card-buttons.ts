@@ -2,14 +2,14 @@ import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { pressClaim, pressRefresh, pressUnclaim } from "../../../pending/claims.js";
 import { ACTION_IDS } from "../../action-ids.js";
 import type { ListenerDeps } from "../deps.js";
-import { channelOf, outcomeInWords, pendingActionIdOf, resolveDepsOf, tell } from "../interaction-kit.js";
+import { channelOf, outcomeInWords, pendingActionIdOf, tell } from "../interaction-kit.js";
 
 /**
  * *Claim*, *Unclaim* and *Refresh* on every card (design §1). The card itself shows the result; the presser is
  * told ephemerally only when nothing happened (someone else has it, or it is resolved) or after a refresh.
  */
 export function registerCardButtons(app: App, deps: ListenerDeps): void {
-  const resolve = resolveDepsOf(deps);
+  const resolve = deps.flows;
 
   // Claim and Unclaim say nothing when they worked: the card and its thread show it to everyone.
   for (const [actionId, press] of [

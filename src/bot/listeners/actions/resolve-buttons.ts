@@ -8,14 +8,7 @@ import { nameserversModal } from "../../views/nameservers-modal.js";
 import { reorderLoginModal, reorderModal } from "../../views/reorder-modal.js";
 import { swapModal } from "../../views/swap-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import {
-  channelOf,
-  openModalFlow,
-  outcomeInWords,
-  pendingActionIdOf,
-  resolveDepsOf,
-  tell,
-} from "../interaction-kit.js";
+import { channelOf, openModalFlow, outcomeInWords, pendingActionIdOf, tell } from "../interaction-kit.js";
 
 /**
  * The resolving buttons (design §1): each opens its modal at once (a loading view inside the trigger's 3 s),
@@ -23,9 +16,15 @@ import {
  * someone else, already being resolved, resolved upstream) are told ephemerally.
  */
 export function registerResolveButtons(app: App, deps: ListenerDeps): void {
-  const resolve = resolveDepsOf(deps);
-  const actorOf = (body: BlockAction) => ({ userId: body.user.id, pendingActionId: pendingActionIdOf(body) });
+  registerModalButtons(app, deps);
+  registerReorderLoginButton(app, deps);
+}
 
+const actorOf = (body: BlockAction) => ({ userId: body.user.id, pendingActionId: pendingActionIdOf(body) });
+
+/** *Send nameservers…*, *Swap domain…*, *Fix picture & reorder…*: a modal filled in with what Peeker says now. */
+function registerModalButtons(app: App, deps: ListenerDeps): void {
+  const resolve = deps.flows;
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.nameserversOpen, async ({ ack, body, client }) => {
     await ack();
     await openModalFlow({
@@ -76,11 +75,13 @@ export function registerResolveButtons(app: App, deps: ListenerDeps): void {
         }),
     });
   });
+}
 
-  // A queued reorder whose login was typed in the modal asks for it again once the original is cancelled.
+/** A queued reorder whose login was typed in the modal asks for it again once the original is cancelled. */
+function registerReorderLoginButton(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.reorderCredentialsOpen, async ({ ack, body, client }) => {
     await ack();
-    const outcome = await prepareReorderLogin(resolve, actorOf(body));
+    const outcome = await prepareReorderLogin(deps.flows, actorOf(body));
     if (outcome.kind !== "done") {
       await tell(
         client,

@@ -7,7 +7,7 @@ export const digestSubcommand: Subcommand = {
   usage: "digest",
   summary: "post the digest in the support channel now",
   async run(_args, invocation, deps) {
-    const refusal = await refuseUnlessOperator(deps, {
+    const refusal = await refuseUnlessOperator(deps.flows, {
       userId: invocation.userId,
       attempted: "`/peeker digest`",
     });

@@ -7,13 +7,16 @@ export function helpAnswer(subcommands: Record<string, Subcommand>, intro?: stri
   return { text: [intro, "*What `/peeker` can do*", ...lines].filter(Boolean).join("\n") };
 }
 
-/** `/peeker help`: every subcommand with its usage. */
-export const helpSubcommand: Subcommand = {
-  usage: "help",
-  summary: "this list",
-  async run() {
-    // Imported when run: the registry imports this file, so a static import would be circular.
-    const { SUBCOMMANDS } = await import("./registry.js");
-    return helpAnswer(SUBCOMMANDS);
-  },
-};
+/**
+ * `/peeker help`: every subcommand with its usage. The registry hands itself in (read when run, as it lists
+ * `help` too), so this file needs nothing from it.
+ */
+export function helpSubcommand(subcommands: () => Record<string, Subcommand>): Subcommand {
+  return {
+    usage: "help",
+    summary: "this list",
+    async run() {
+      return helpAnswer(subcommands());
+    },
+  };
+}

@@ -1,4 +1,3 @@
-import { auditHistory } from "../../../pending/customer-links.js";
 import { renderHistory } from "../../views/history.js";
 import type { Subcommand } from "./types.js";
 
@@ -13,7 +12,7 @@ export const historySubcommand: Subcommand = {
     const id = (raw ?? "").replace(/^<mailto:([^|>]+)\|[^>]*>$/, "$1").trim();
     if (!ANY_ID.test(id))
       return { text: `Usage: \`/peeker ${this.usage}\`, for example \`/peeker history ord_123\`.` };
-    const { text } = renderHistory(id, await auditHistory(deps.db, id));
+    const { text } = renderHistory(id, await deps.lookups.history(id));
     // Retention removes older entries; say so, so an empty or short trail is not mistaken for "never happened".
     return {
       text: `${text}\n_The audit trail reaches back ${deps.config.retentionDays} days (RETENTION_DAYS)._`,

@@ -1,7 +1,7 @@
-import { openActionsWhere } from "../../../pending/queue.js";
+import { cardModelOf } from "../../card-model-of.js";
 import { renderImportsAnswer } from "../../views/answers.js";
 import { code } from "../../views/format.js";
-import { EXAMPLE_IDS, orNotFound, parseDomain, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
+import { EXAMPLE_IDS, parseDomain, parsePeekerId } from "./lookup.js";
 import type { Subcommand } from "./types.js";
 
 /** `/peeker import <imp_id|domain>`: an import's status, its nameserver groups and its open actions. */
@@ -11,10 +11,10 @@ export const importSubcommand: Subcommand = {
   async run([raw], _invocation, deps) {
     const id = parsePeekerId(raw, "imp");
     if (id) {
-      const found = await orNotFound(() => deps.peeker.getImport(id, SLASH_PEEKER_CALL));
+      const found = await deps.lookups.importById(id);
       if (!found) return { text: `No such import in this account: \`${id}\`.` };
-      const tracked = await openActionsWhere(deps.db, "import_id", id);
-      return { ...renderImportsAnswer({ imports: [found.data], tracked }), shareable: true };
+      const tracked = found.tracked.map(cardModelOf);
+      return { ...renderImportsAnswer({ imports: [found.import], tracked }), shareable: true };
     }
     const domain = parseDomain(raw);
     if (!domain) {
@@ -23,12 +23,11 @@ export const importSubcommand: Subcommand = {
         text: `${given} an import id nor a domain: try \`/peeker import ${EXAMPLE_IDS.imp}\` or \`/peeker import acme-mail.com\`.`,
       };
     }
-    const found = await orNotFound(() => deps.peeker.findImportsByDomains([domain], SLASH_PEEKER_CALL));
-    const imports = found?.data ?? [];
+    const { imports, tracked } = await deps.lookups.importsByDomain(domain);
     if (imports.length === 0) return { text: `No import with \`${domain}\` in this account.` };
-    const tracked = (
-      await Promise.all(imports.slice(0, 5).map((i) => openActionsWhere(deps.db, "import_id", i.id)))
-    ).flat();
-    return { ...renderImportsAnswer({ imports, domain, tracked }), shareable: true };
+    return {
+      ...renderImportsAnswer({ imports, domain, tracked: tracked.map(cardModelOf) }),
+      shareable: true,
+    };
   },
 };

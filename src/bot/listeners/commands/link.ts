@@ -13,10 +13,11 @@ export const linkSubcommand: Subcommand = {
   async run(args, invocation, deps) {
     const parsed = parseLinkArgs(args);
     if ("problem" in parsed) return { text: `${parsed.problem} Usage: \`/peeker ${this.usage}\`.` };
-    const outcome = await linkCustomer(
-      { db: deps.db, peeker: deps.peeker, isOperator: deps.isOperator },
-      { customer: parsed.customer, channel: parsed.channel, userId: invocation.userId },
-    );
+    const outcome = await linkCustomer(deps.flows, {
+      customer: parsed.customer,
+      channel: parsed.channel,
+      userId: invocation.userId,
+    });
     switch (outcome.kind) {
       case "linked":
         return {

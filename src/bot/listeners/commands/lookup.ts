@@ -1,18 +1,10 @@
-import type { CallOptions } from "../../../peeker/client.js";
-import { PeekerError } from "../../../peeker/errors.js";
 import { code } from "../../views/format.js";
 import type { SlashAnswer } from "./types.js";
 
 /**
- * Shared by the lookup subcommands: parsing what people type (Slack escapes it, `should_escape: true`), the
- * Peeker call options of a slash command, and `not_found` in words.
+ * Shared by the lookup subcommands: parsing what people type (Slack escapes it, `should_escape: true`) and a bad
+ * id in words. The lookups themselves are the domain's (pending/lookups.ts).
  */
-
-/**
- * A slash command may answer late through its response_url (30 minutes), so its Peeker calls keep the interactive
- * priority (they jump the reconcile's queue) but wait longer than a modal's 2.5 s.
- */
-export const SLASH_PEEKER_CALL: CallOptions = { interactive: true, deadlineMs: 10_000 };
 
 /** `<http://acme.com|acme.com>` → `acme.com`, `<mailto:a@b|a@b>` → `a@b`; plain text unchanged. */
 export function unescapeSlack(raw: string): string {
@@ -54,14 +46,4 @@ export function badId(raw: string | undefined, prefix: keyof typeof WHAT, usage:
   return {
     text: `${given} ${WHAT[prefix]}: they look like \`${EXAMPLE_IDS[prefix]}\`. Usage: \`/peeker ${usage}\`.`,
   };
-}
-
-/** Runs a Peeker read; `not_found` becomes the given answer, anything else goes to the dispatcher's words. */
-export async function orNotFound<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof PeekerError && error.code === "not_found") return undefined;
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
-import { openActionsWhere } from "../../../pending/queue.js";
+import { cardModelOf } from "../../card-model-of.js";
 import { renderOrderAnswer } from "../../views/answers.js";
-import { badId, orNotFound, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
+import { badId, parsePeekerId } from "./lookup.js";
 import type { Subcommand } from "./types.js";
 
 /** `/peeker order <ord_id>`: the order's status and domains, and its open actions as cards with their buttons. */
@@ -10,14 +10,14 @@ export const orderSubcommand: Subcommand = {
   async run([raw], _invocation, deps) {
     const id = parsePeekerId(raw, "ord");
     if (!id) return badId(raw, "ord", this.usage);
-    const order = await orNotFound(() => deps.peeker.getOrder(id, SLASH_PEEKER_CALL));
-    if (!order) return { text: `No such order in this account: \`${id}\`.` };
-    const [pending, tracked] = await Promise.all([
-      deps.peeker.listPendingActionsPage({ order_id: id, per_page: 100 }, SLASH_PEEKER_CALL),
-      openActionsWhere(deps.db, "order_id", id),
-    ]);
+    const found = await deps.lookups.order(id);
+    if (!found) return { text: `No such order in this account: \`${id}\`.` };
     return {
-      ...renderOrderAnswer({ order: order.data, peekerActions: pending.data, tracked }),
+      ...renderOrderAnswer({
+        order: found.order,
+        peekerActions: found.peekerActions,
+        tracked: found.tracked.map(cardModelOf),
+      }),
       shareable: true,
     };
   },

@@ -1,4 +1,3 @@
-import { oldestOpen, openCountsByReason } from "../../../pending/queue.js";
 import { renderPendingAnswer } from "../../views/answers.js";
 import { code } from "../../views/format.js";
 import { KNOWN_REASONS } from "../../views/reasons.js";
@@ -17,10 +16,7 @@ export const pendingSubcommand: Subcommand = {
         text: `${code(raw ?? "", 60)} is not a reason. Reasons look like ${KNOWN_REASONS.map((r) => `\`${r}\``).join(", ")}.`,
       };
     }
-    const [byReason, items] = await Promise.all([
-      openCountsByReason(deps.db),
-      oldestOpen(deps.db, { limit: 15, ...(reason ? { reason } : {}) }),
-    ]);
+    const { byReason, items } = await deps.lookups.queue({ limit: 15, ...(reason ? { reason } : {}) });
     const permalinks = new Map<string, string>();
     await Promise.all(
       items.map(async (item) => {

@@ -1,4 +1,3 @@
-import { lastRun } from "../../../db/runs.repository.js";
 import { RECONCILE_JOB } from "../../../jobs/reconcile.js";
 import { manualSlot } from "../../../jobs/slots.js";
 import { refuseUnlessOperator } from "../../../pending/permissions.js";
@@ -14,7 +13,7 @@ export const reconcileSubcommand: Subcommand = {
   usage: "reconcile",
   summary: "check Peeker now for anything webhooks missed",
   async run(_args, invocation, deps) {
-    const refusal = await refuseUnlessOperator(deps, {
+    const refusal = await refuseUnlessOperator(deps.flows, {
       userId: invocation.userId,
       attempted: "`/peeker reconcile`",
     });
@@ -32,7 +31,7 @@ export const reconcileSubcommand: Subcommand = {
       deps.wakeSender();
       return { text: `Reconcile done. ${describeReconcileCounts(outcome.result.counts)}` };
     }
-    const previous = await lastRun(deps.db, RECONCILE_JOB);
+    const previous = await deps.opsStatus.lastRun(RECONCILE_JOB);
     const earlier =
       previous?.slot === slot && previous.outcome === "succeeded"
         ? ` It found: ${describeReconcileCounts(previous.counts)}`

@@ -27,5 +27,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   status: statusSubcommand,
   digest: digestSubcommand,
   reconcile: reconcileSubcommand,
-  help: helpSubcommand,
+  help: helpSubcommand(() => SUBCOMMANDS),
 };

@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { ACTION_IDS } from "../../action-ids.js";
 import { code, mention } from "../../views/format.js";
 import type { ListenerDeps } from "../deps.js";
-import { render, runSubcommand } from "./index.js";
+import { render, runSubcommand } from "./dispatch.js";
 
 /**
  * *Share in channel* under an ephemeral `/peeker` answer. The button's value is the command text (ids only), so

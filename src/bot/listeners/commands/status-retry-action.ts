@@ -1,6 +1,4 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
-import { appendAudit } from "../../../db/audit-log.repository.js";
-import { retryFailedEvent } from "../../../db/webhook-events.repository.js";
 import { refuseUnlessOperator } from "../../../pending/permissions.js";
 import { ACTION_IDS } from "../../action-ids.js";
 import type { ListenerDeps } from "../deps.js";
@@ -22,7 +20,7 @@ export function registerStatusRetryAction(app: App, deps: ListenerDeps): void {
         });
         return;
       }
-      const refusal = await refuseUnlessOperator(deps, {
+      const refusal = await refuseUnlessOperator(deps.flows, {
         userId: body.user.id,
         attempted: "*Retry* on a failed event",
         resourceId: eventId,
@@ -33,17 +31,7 @@ export function registerStatusRetryAction(app: App, deps: ListenerDeps): void {
         );
         return;
       }
-      const retried = await retryFailedEvent(deps.db, eventId);
-      if (retried) {
-        await appendAudit(deps.db, [
-          {
-            actor: body.user.id,
-            action: "event.retry_requested",
-            resourceId: eventId,
-            details: { event_id: eventId },
-          },
-        ]);
-      }
+      const retried = await deps.opsStatus.retryFailedEvent(eventId, body.user.id);
       await respond({
         response_type: "ephemeral",
         replace_original: false,

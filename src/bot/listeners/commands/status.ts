@@ -1,11 +1,6 @@
-import { listFailedEvents, outboxStats } from "../../../db/health.repository.js";
-import { lastRun } from "../../../db/runs.repository.js";
-import { inboxStats } from "../../../db/webhook-events.repository.js";
-import { openCountsByReason } from "../../../pending/queue.js";
+import type { PeekerHealth } from "../../../pending/ops-status.js";
 import { errorInWords } from "../../error-words.js";
-import { type PeekerProbe, renderStatusAnswer } from "../../views/answers.js";
-import type { ListenerDeps } from "../deps.js";
-import { SLASH_PEEKER_CALL } from "./lookup.js";
+import { type PeekerProbe, renderStatusAnswer } from "../../views/status-answer.js";
 import type { Subcommand } from "./types.js";
 
 /**
@@ -16,39 +11,15 @@ export const statusSubcommand: Subcommand = {
   usage: "status",
   summary: "failed events (with Retry), webhook lag, the last reconcile, Slack and Peeker health",
   async run(_args, _invocation, deps) {
-    const [inbox, failed, outbox, lastReconcile, byReason, peeker] = await Promise.all([
-      inboxStats(deps.db),
-      listFailedEvents(deps.db, 10),
-      outboxStats(deps.db),
-      lastRun(deps.db, "reconcile"),
-      openCountsByReason(deps.db),
-      probePeeker(deps),
-    ]);
-    const answer = renderStatusAnswer({
-      now: deps.clock.now(),
-      inbox,
-      failed,
-      outbox,
-      lastReconcile,
-      peeker,
-      queueTotal: byReason.reduce((sum, r) => sum + r.count, 0),
-    });
+    const report = await deps.opsStatus.report();
+    const answer = renderStatusAnswer({ ...report, now: deps.clock.now(), peeker: probeOf(report.peeker) });
     return { ...answer, shareable: true };
   },
 };
 
-async function probePeeker(deps: ListenerDeps): Promise<PeekerProbe> {
-  const started = Date.now();
-  const pausedUntil = deps.peeker.pausedUntil;
-  try {
-    const { data } = await deps.peeker.me(SLASH_PEEKER_CALL);
-    return { ok: true, ms: Date.now() - started, me: data, ...(pausedUntil ? { pausedUntil } : {}) };
-  } catch (error) {
-    return {
-      ok: false,
-      ms: Date.now() - started,
-      problem: errorInWords(error),
-      ...(pausedUntil ? { pausedUntil } : {}),
-    };
-  }
+/** The probe as the answer shows it: a failure in words. */
+function probeOf(health: PeekerHealth): PeekerProbe {
+  const paused = health.pausedUntil ? { pausedUntil: health.pausedUntil } : {};
+  if (health.ok) return { ok: true, ms: health.ms, me: health.me, ...paused };
+  return { ok: false, ms: health.ms, problem: errorInWords(health.error), ...paused };
 }

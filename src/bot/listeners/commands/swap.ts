@@ -1,7 +1,6 @@
-import type { PendingActionRow } from "../../../db/schema.js";
-import { openActionsWhere } from "../../../pending/queue.js";
+import { cardModelOf } from "../../card-model-of.js";
 import { renderSwapAnswer } from "../../views/answers.js";
-import { badId, orNotFound, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
+import { badId, parsePeekerId } from "./lookup.js";
 import type { Subcommand } from "./types.js";
 
 /** `/peeker swap <swp_id>`: a swap's status and the open action of the domain it replaces. */
@@ -11,19 +10,11 @@ export const swapSubcommand: Subcommand = {
   async run([raw], _invocation, deps) {
     const id = parsePeekerId(raw, "swp");
     if (!id) return badId(raw, "swp", this.usage);
-    const found = await orNotFound(() => deps.peeker.getSwap(id, SLASH_PEEKER_CALL));
+    const found = await deps.lookups.swap(id);
     if (!found) return { text: `No such swap in this account: \`${id}\`.` };
-    const [bySwap, byDomain] = await Promise.all([
-      openActionsWhere(deps.db, "swap_id", id),
-      openActionsWhere(deps.db, "domain_id", found.data.domain_id),
-    ]);
     return {
-      ...renderSwapAnswer({ swap: found.data, tracked: unique([...bySwap, ...byDomain]) }),
+      ...renderSwapAnswer({ swap: found.swap, tracked: found.tracked.map(cardModelOf) }),
       shareable: true,
     };
   },
 };
-
-export function unique(rows: PendingActionRow[]): PendingActionRow[] {
-  return [...new Map(rows.map((row) => [row.id, row])).values()];
-}

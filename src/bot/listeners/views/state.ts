@@ -5,29 +5,29 @@ import type { ViewOutput } from "@slack/bolt";
  * typed values and never `unknown`.
  */
 
-type Values = ViewOutput["state"]["values"];
+export type ViewStateValues = ViewOutput["state"]["values"];
 
-function element(values: Values, blockId: string, actionId: string) {
+function element(values: ViewStateValues, blockId: string, actionId: string) {
   return values[blockId]?.[actionId];
 }
 
 /** The text of a text, URL or email input; undefined when the block is absent. */
-export function textOf(values: Values, blockId: string, actionId: string): string | undefined {
+export function textOf(values: ViewStateValues, blockId: string, actionId: string): string | undefined {
   const value = element(values, blockId, actionId)?.value;
   return typeof value === "string" ? value : value === null ? "" : undefined;
 }
 
-export function selectedOf(values: Values, blockId: string, actionId: string): string | undefined {
+export function selectedOf(values: ViewStateValues, blockId: string, actionId: string): string | undefined {
   const option = element(values, blockId, actionId)?.selected_option;
   return option && typeof option.value === "string" ? option.value : undefined;
 }
 
-export function selectedManyOf(values: Values, blockId: string, actionId: string): string[] {
+export function selectedManyOf(values: ViewStateValues, blockId: string, actionId: string): string[] {
   const options = element(values, blockId, actionId)?.selected_options;
   return Array.isArray(options) ? options.flatMap((o) => (typeof o.value === "string" ? [o.value] : [])) : [];
 }
 
 /** Every block id of the submitted view's state. */
-export function blockIdsOf(values: Values): string[] {
+export function blockIdsOf(values: ViewStateValues): string[] {
   return Object.keys(values);
 }

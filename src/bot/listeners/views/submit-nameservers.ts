@@ -4,20 +4,13 @@ import { BLOCK_IDS, INPUT_ACTION_IDS, VIEW_CALLBACK_IDS } from "../../action-ids
 import { messageModal } from "../../views/modals.js";
 import { nameserversModal } from "../../views/nameservers-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import {
-  answerSubmission,
-  fieldErrors,
-  onFormSubmit,
-  outcomeView,
-  resolveDepsOf,
-  tell,
-} from "../interaction-kit.js";
+import { answerSubmission, fieldErrors, onFormSubmit, outcomeView, tell } from "../interaction-kit.js";
 import { selectedOf, textOf } from "./state.js";
 
 const TITLE = "Send nameservers";
 
 export function registerNameserversSubmit(app: App, deps: ListenerDeps): void {
-  const resolve = resolveDepsOf(deps);
+  const resolve = deps.flows;
   onFormSubmit(app, VIEW_CALLBACK_IDS.nameserversSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const message = textOf(view.state.values, BLOCK_IDS.message, INPUT_ACTION_IDS.message) ?? "";
     const sendTo =

@@ -5,20 +5,13 @@ import { code } from "../../views/format.js";
 import { messageModal } from "../../views/modals.js";
 import { swapModal } from "../../views/swap-modal.js";
 import type { ListenerDeps } from "../deps.js";
-import {
-  answerSubmission,
-  fieldErrors,
-  onFormSubmit,
-  outcomeView,
-  resolveDepsOf,
-  tell,
-} from "../interaction-kit.js";
+import { answerSubmission, fieldErrors, onFormSubmit, outcomeView, tell } from "../interaction-kit.js";
 import { selectedOf, textOf } from "./state.js";
 
 const TITLE = "Swap domain";
 
 export function registerSwapSubmit(app: App, deps: ListenerDeps): void {
-  const resolve = resolveDepsOf(deps);
+  const resolve = deps.flows;
   onFormSubmit(app, VIEW_CALLBACK_IDS.swapSubmit, TITLE, async (meta, { ack, body, view, client }) => {
     const replacement =
       textOf(view.state.values, BLOCK_IDS.replacementDomain, INPUT_ACTION_IDS.replacementDomain) ?? "";
