@@ -1,7 +1,10 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
-/** The backlog guard's queries (design §5): at most `limit` cards of unresolved actions out, or on their way, per channel. */
+/**
+ * The backlog guard's queries (design §5): at most `limit` cards of unresolved actions out, or on their way, per
+ * channel.
+ */
 
 type Db = Kysely<Database> | Transaction<Database>;
 

@@ -7,8 +7,8 @@ import type { Database, SlackCardRow } from "./schema.js";
  * (slack-channels.repository.ts) and the backlog guard (card-backlog.repository.ts).
  */
 
-export { unsentCardsSince } from "./slack-cards.repository.js";
 // Callers outside the Slack sender (the digest job, `npm run reconcile`) keep importing these from the outbox.
+export { unsentCardsSince } from "./slack-cards.repository.js";
 export { acquireChannelLease, afterChannelSend, releaseChannelLease } from "./slack-channels.repository.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
