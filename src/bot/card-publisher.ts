@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Database, PendingActionRow } from "../db/schema.js";
-import { queueThreadLine, upsertDesiredCard } from "../db/slack-outbox.repository.js";
+import { upsertDesiredCard } from "../db/slack-cards.repository.js";
+import { queueThreadLine } from "../db/thread-lines.repository.js";
 import type { CardPublisher } from "../pending/apply-snapshot.js";
 import type { CardChange } from "../pending/changes.js";
 import { cardModelOf } from "./card-model-of.js";

@@ -40,13 +40,14 @@ export function createDrain(): Drain {
       return work;
     },
     async settled(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (inFlight.size > 0 && Date.now() < deadline) {
+      // Elapsed time, not business time: performance.now() is not moved by clock changes.
+      const deadline = performance.now() + timeoutMs;
+      while (inFlight.size > 0 && performance.now() < deadline) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.allSettled([...inFlight]),
           new Promise((resolve) => {
-            timer = setTimeout(resolve, deadline - Date.now());
+            timer = setTimeout(resolve, deadline - performance.now());
           }),
         ]);
         clearTimeout(timer);

@@ -5,7 +5,7 @@ import {
   CUSTOMER_MESSAGE_EVENT_TYPE,
   createCustomerMessageSender,
 } from "../../src/bot/customer-message-sender.js";
-import { slackTs } from "../../src/bot/message-lookup.js";
+import { slackTs } from "../../src/bot/sender/message-lookup.js";
 import { createSenderClient } from "../../src/bot/slack-clients.js";
 import type { Config } from "../../src/config.js";
 import { silentLogger } from "../../src/logger.js";

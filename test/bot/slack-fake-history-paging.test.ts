@@ -1,11 +1,11 @@
 import { LogLevel, webApi } from "@slack/bolt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findMessageSince, slackTs } from "../../src/bot/message-lookup.js";
+import { findMessageSince, slackTs } from "../../src/bot/sender/message-lookup.js";
 import { type SlackFake, startSlackFake } from "../support/slack-fake/index.js";
 
 /**
  * conversations.history paging in the Slack fake, as Slack does it (limit, oldest/latest, inclusive, cursors that
- * survive new messages), and the bot's time-bounded lookup over it (src/bot/message-lookup.ts).
+ * survive new messages), and the bot's time-bounded lookup over it (src/bot/sender/message-lookup.ts).
  */
 const CHANNEL = "C0PAGING01";
 let fake: SlackFake;

@@ -1,12 +1,9 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  acquireChannelLease,
-  afterChannelSend,
-  nextOutboxItems,
-  queueThreadLine,
-  upsertDesiredCard,
-} from "../../src/db/slack-outbox.repository.js";
+import { upsertDesiredCard } from "../../src/db/slack-cards.repository.js";
+import { acquireChannelLease, afterChannelSend } from "../../src/db/slack-channels.repository.js";
+import { nextOutboxItems } from "../../src/db/slack-outbox.repository.js";
+import { queueThreadLine } from "../../src/db/thread-lines.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { insertPendingRow } from "../support/pending-rows.js";
 

@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import type { Database } from "../db/schema.js";
 import {
   backlogSummaryState,
   channelsWithBacklog,
@@ -7,9 +6,10 @@ import {
   holdCard,
   rebalanceBacklog,
   setBacklogSummary,
-} from "../db/slack-outbox.repository.js";
-import { type RenderedBacklogSummary, renderBacklogSummary } from "./views/backlog-summary.js";
-import { cardHash } from "./views/card-hash.js";
+} from "../../db/card-backlog.repository.js";
+import type { Database } from "../../db/schema.js";
+import { type RenderedBacklogSummary, renderBacklogSummary } from "../views/backlog-summary.js";
+import { cardHash } from "../views/card-hash.js";
 
 /**
  * The backlog guard (design §5): a first install can find thousands of open actions, and a thousand cards help

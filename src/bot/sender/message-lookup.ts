@@ -1,4 +1,4 @@
-import type { SlackMessage } from "./slack-sender.js";
+import type { HistoryPage, HistoryPageArgs, SlackMessage } from "./slack-poster.js";
 
 /**
  * The lookup of a post whose answer was lost (design §5 "Unknown Slack outcome", issue #10 item 6): every
@@ -10,21 +10,6 @@ import type { SlackMessage } from "./slack-sender.js";
 export const LOOKUP_MARGIN_MS = 2 * 60 * 1000;
 /** Slack recommends at most 200 messages a page for conversations.history. */
 export const LOOKUP_PAGE_SIZE = 200;
-
-export interface HistoryPageArgs {
-  channel: string;
-  limit: number;
-  include_all_metadata: boolean;
-  oldest: string;
-  inclusive: boolean;
-  cursor?: string;
-}
-
-export interface HistoryPage {
-  messages?: SlackMessage[];
-  has_more?: boolean;
-  response_metadata?: { next_cursor?: string };
-}
 
 /** A Slack timestamp string (`seconds.micros`) for a moment. */
 export function slackTs(at: Date): string {

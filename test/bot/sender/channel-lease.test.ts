@@ -1,0 +1,90 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type PacingOptions, takeChannel } from "../../../src/bot/sender/channel-lease.js";
+import { createTestDatabase, type TestDatabase } from "../../support/db.js";
+import { cardRow, queueCard, truncateOutbox } from "./sender-fixtures.js";
+
+/**
+ * The channel's lease and pacing (src/bot/sender/channel-lease.ts) on a real database: one worker at a time, a
+ * Retry-After waited out for this channel (or the lease given back when it is long), and a sent card marked in
+ * the pacing statement even when the lease was lost meanwhile.
+ */
+describe("a channel's sender lease and pacing", () => {
+  let database: TestDatabase;
+  const db = () => database.handle.db;
+  const CHANNEL = "C0LEASE001";
+  const pacing = (workerId: string): PacingOptions => ({
+    workerId,
+    leaseSeconds: 30,
+    paceMs: 1000,
+    pacedForMs: 60_000,
+  });
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    await truncateOutbox(db());
+  });
+
+  it("gives the channel to one worker at a time, and to the next once released", async () => {
+    const first = await takeChannel(db(), CHANNEL, pacing("worker-a"));
+    expect(first).toBeDefined();
+    expect(await takeChannel(db(), CHANNEL, pacing("worker-b"))).toBeUndefined();
+    await first?.release();
+    expect(await takeChannel(db(), CHANNEL, pacing("worker-b"))).toBeDefined();
+  });
+
+  it("is ready at once when nothing was rate limited", async () => {
+    const turn = await takeChannel(db(), CHANNEL, pacing("worker-a"));
+    expect(await turn?.afterSend({ kind: "ok" })).toBe(true);
+    const started = performance.now();
+    expect(await turn?.ready()).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("waits out a short Retry-After for this channel, and gives the lease back on a long one", async () => {
+    const turn = await takeChannel(db(), CHANNEL, pacing("worker-a"));
+    expect(await turn?.afterSend({ kind: "rate_limited", retryAfterMs: 400 })).toBe(true);
+    const started = performance.now();
+    expect(await turn?.ready()).toBe(true);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+
+    expect(await turn?.afterSend({ kind: "rate_limited", retryAfterMs: 10_000 })).toBe(true);
+    expect(await turn?.ready()).toBe(false);
+    const channel = await db()
+      .selectFrom("slack_channels")
+      .select(sql<boolean>`paced_until > now() + interval '60 seconds'`.as("paced"))
+      .where("channel", "=", CHANNEL)
+      .executeTakeFirstOrThrow();
+    expect(channel.paced).toBe(true);
+  });
+
+  it("marks the card sent in the pacing statement, and answers false when the lease was lost", async () => {
+    const card = await queueCard(db(), CHANNEL);
+    const turn = await takeChannel(db(), CHANNEL, pacing("worker-a"));
+    await sql`UPDATE slack_channels SET locked_by = 'worker-b' WHERE channel = ${CHANNEL}`.execute(db());
+    const kept = await turn?.afterSend({
+      kind: "ok",
+      sent: { kind: "card", id: card.id, ts: "1700000000.000100", hash: "h-posted" },
+    });
+    expect(kept).toBe(false);
+    expect(await cardRow(db(), card.id)).toMatchObject({
+      ts: "1700000000.000100",
+      posted_hash: "h-posted",
+      state: "posted",
+    });
+  });
+
+  it("renews the lease while it sends nothing, and stops once another worker has it", async () => {
+    const turn = await takeChannel(db(), CHANNEL, { ...pacing("worker-a"), leaseSeconds: 0.3 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await turn?.ready()).toBe(true);
+    await sql`UPDATE slack_channels SET locked_by = 'worker-b', locked_until = now() + interval '1 minute'
+               WHERE channel = ${CHANNEL}`.execute(db());
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await turn?.ready()).toBe(false);
+  });
+});
