@@ -12,7 +12,7 @@ import type { PeekerClient } from "../../peeker/client.js";
 import type { CardPublisher } from "../../pending/apply-snapshot.js";
 import type { OperatorCheck } from "../../pending/permissions.js";
 import type { HomeService } from "../home.js";
-import type { PermalinkLookup } from "../visibility-clients.js";
+import type { PermalinkLookup } from "../slack-clients.js";
 
 /** What every Slack listener may use; built once in main.ts. */
 export interface ListenerDeps {
