@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { createDrain } from "../bot/drain.js";
 import { createSlackClients, type SlackClients } from "../bot/slack-clients.js";
-import { type Clock, systemClock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { isAlive } from "../db/embedded.js";
 import { releaseOrphanedLeases } from "../db/leases.repository.js";
@@ -38,7 +38,8 @@ export interface RunningBot {
 
 export interface BotDependencies {
   logger: Logger;
-  clock?: Clock;
+  /** The business clock; the entry point (src/main.ts) passes the system clock. */
+  clock: Clock;
   /** The SSRF-safe picture check of the reorder modal; tests inject one with a fake network. */
   checkPictureUrl?: PictureUrlCheck;
 }
@@ -62,7 +63,7 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
   const context: BotContext = {
     config,
     logger,
-    clock: deps.clock ?? systemClock,
+    clock: deps.clock,
     workerId: newWorkerId(),
     metrics: createMetrics(),
     slack: createSlackClients(config, logger),

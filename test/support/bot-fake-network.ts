@@ -7,6 +7,7 @@
  */
 import { connect, isIP, type Socket } from "node:net";
 import { startBot } from "../../src/app/bot.js";
+import { systemClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createPictureUrlChecker } from "../../src/net/picture-url-check.js";
@@ -39,7 +40,7 @@ const checkPictureUrl = createPictureUrlChecker({
 
 const config = loadConfig({ ...process.env });
 const logger = createLogger({ level: config.logLevel });
-const bot = await startBot(config, { logger, checkPictureUrl });
+const bot = await startBot(config, { logger, clock: systemClock, checkPictureUrl });
 const stop = () => {
   bot.stop().then(
     () => process.exit(0),
