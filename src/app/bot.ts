@@ -69,24 +69,11 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
     slack: createSlackClients(config, logger),
     database,
   };
-  await components.start(orphanedLeasesComponent(context));
-  context.metrics.observePool("main", database.pool);
-  context.metrics.observePool("intake", intakeDatabase.pool);
-  const core = buildCore(config, {
-    db: database.db,
-    logger,
-    clock: context.clock,
-    workerId: context.workerId,
-    metrics: context.metrics,
-    slack: context.slack.sender,
-    senderPollMs: 1000,
-    onPeekerCall: (info) => {
-      context.metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome });
-      // Attributes the call to the flow that made it, for its audit rows (src/pending/call-log.ts).
-      recordPeekerCall(info);
-    },
+  // A part that throws while it is built (not started) still stops the database and pools already started.
+  const port = await buildAndStart(components, context, intakeDatabase, latest, deps).catch(async (error) => {
+    await components.stop().catch(() => {});
+    throw error;
   });
-  const port = await startParts(components, context, { core, latest, intakeDatabase, deps });
   logger.info(
     { port, socketMode: Boolean(config.slack.appToken), sandbox: config.peeker.sandbox },
     "bot started",
@@ -104,6 +91,35 @@ export async function startBot(config: Config, deps: BotDependencies): Promise<R
       return stopping;
     },
   };
+}
+
+/** The orphaned leases taken back, the metrics, the core (Peeker, sender, reconcile), then the rest. */
+async function buildAndStart(
+  components: Components,
+  context: BotContext,
+  intakeDatabase: DatabaseHandle,
+  latest: number,
+  deps: BotDependencies,
+): Promise<number> {
+  const { config } = context;
+  await components.start(orphanedLeasesComponent(context));
+  context.metrics.observePool("main", context.database.pool);
+  context.metrics.observePool("intake", intakeDatabase.pool);
+  const core = buildCore(config, {
+    db: context.database.db,
+    logger: context.logger,
+    clock: context.clock,
+    workerId: context.workerId,
+    metrics: context.metrics,
+    slack: context.slack.sender,
+    senderPollMs: 1000,
+    onPeekerCall: (info) => {
+      context.metrics.peekerCalls.inc({ route: `${info.method} ${info.route}`, outcome: info.outcome });
+      // Attributes the call to the flow that made it, for its audit rows (src/pending/call-log.ts).
+      recordPeekerCall(info);
+    },
+  });
+  return startParts(components, context, { core, latest, intakeDatabase, deps });
 }
 
 /** Builds and starts everything that runs on the database, the Peeker client and the sender; answers the port. */
