@@ -6,9 +6,7 @@ import type { Config } from "../config.js";
 import { isAlive } from "../db/embedded.js";
 import { releaseOrphanedLeases } from "../db/leases.repository.js";
 import type { DatabaseHandle } from "../db/pool.js";
-import { type SlotJob, startSchedules } from "../jobs/cron.js";
 import { createIntentSweepTimer } from "../jobs/intent-sweep-timer.js";
-import { retentionSchedule } from "../jobs/retention.js";
 import type { Logger } from "../logger.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { startMetricsServer } from "../metrics-server.js";
@@ -19,6 +17,7 @@ import { buildCore, type Core, newWorkerId } from "./core.js";
 import { databaseComponent, intakePoolComponent } from "./database.js";
 import { buildInbox } from "./inbox.js";
 import { buildRoutes } from "./routes.js";
+import { coreJobs, schedulesComponent } from "./schedules.js";
 import { drainComponent, type SlackAppDeps, slackAppComponent } from "./slack-app.js";
 import { createVisibility, type Visibility } from "./visibility.js";
 
@@ -179,7 +178,7 @@ async function startParts(
   // the interactive work already under way finishes.
   await components.start(
     together("schedules and drain", [
-      schedulesComponent([...coreJobs(context, core), ...visibility.jobs], logger),
+      schedulesComponent([...coreJobs(context, core.runReconcile), ...visibility.jobs], logger),
       drainComponent(drain, config, logger),
     ]),
   );
@@ -260,37 +259,5 @@ function metricsServerComponent(
         server = await startMetricsServer(config.metricsPort, route, logger);
     },
     stop: () => server?.close(),
-  };
-}
-
-/** Reconcile and retention; every replica schedules them, the slot's `runs` row lets one run (design §3). */
-function coreJobs(context: BotContext, core: Core): SlotJob[] {
-  const { config, logger, clock, workerId, metrics } = context;
-  return [
-    {
-      name: "reconcile",
-      expression: config.reconcileCron,
-      run: (slot, signal) => core.runReconcile(slot, signal),
-    },
-    retentionSchedule(config.retentionCron, {
-      db: context.database.db,
-      logger: logger.child({ job: "retention" }),
-      runner: workerId,
-      now: () => clock.now(),
-      metrics,
-      retentionDays: config.retentionDays,
-    }),
-  ];
-}
-
-/** Every cron schedule of this process, started once (src/jobs/cron.ts). */
-function schedulesComponent(jobs: SlotJob[], logger: Logger): Component {
-  let schedules: ReturnType<typeof startSchedules> | undefined;
-  return {
-    name: "schedules",
-    start() {
-      schedules = startSchedules(jobs, logger);
-    },
-    stop: () => schedules?.stop(),
   };
 }
