@@ -38,4 +38,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form, node itself as the process: SIGTERM from `docker stop` reaches the bot's own handler (drain, stop
 # in order, exit 0) instead of an npm or shell wrapper that would not forward it.
-CMD ["node", "dist/cli.js", "start"]
+CMD ["node", "dist/main.js", "start"]

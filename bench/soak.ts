@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak` — a long steady load on one real bot process (`node dist/cli.js start`): BENCH_SECONDS
+ * `npm run bench:soak` — a long steady load on one real bot process (`node dist/main.js start`): BENCH_SECONDS
  * (600) at BENCH_RATE (200) deliveries/s, open loop, every 20th one a real `order.action_required` of an order
  * just parked in the Peeker simulator (a Peeker re-read and a card posted to the Slack fake), the rest cheap
  * deliveries of an unknown type (stored, acknowledged, audited). Every 10 s it samples the bot's RSS

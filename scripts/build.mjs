@@ -1,5 +1,5 @@
 // `npm run build`: the application only (tsconfig.build.json: src/ → dist/), with the migrations copied beside
-// it (dist/migrations), so `node dist/cli.js` needs nothing but dist/, node_modules and package.json.
+// it (dist/migrations), so `node dist/main.js` needs nothing but dist/, node_modules and package.json.
 import { execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -25,7 +25,7 @@ done
 echo "== build stage: npm ci && npm run build"
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
-[[ -f dist/cli.js && -d dist/migrations ]] || { echo "dist/ is incomplete"; exit 1; }
+[[ -f dist/main.js && -d dist/migrations ]] || { echo "dist/ is incomplete"; exit 1; }
 if find dist -name '*.test.*' | grep -q .; then echo "dist/ holds tests"; exit 1; fi
 
 echo "== runtime stage: package files + npm ci --omit=dev + dist/"
@@ -38,5 +38,5 @@ if [[ -e "$scratch/runtime/node_modules/tsx" || -e "$scratch/runtime/node_module
 fi
 echo "   runtime node_modules: $(du -sh "$scratch/runtime/node_modules" | cut -f1)"
 
-echo "== CMD [\"node\", \"dist/cli.js\", \"start\"] on $(sed -E 's#//([^:@/]+):[^@]*@#//\1:***@#' <<<"$database_url")"
+echo "== CMD [\"node\", \"dist/main.js\", \"start\"] on $(sed -E 's#//([^:@/]+):[^@]*@#//\1:***@#' <<<"$database_url")"
 DATABASE_URL="$database_url" node "$repo/scripts/smoke-dist.mjs" "$scratch/runtime"

@@ -1,4 +1,4 @@
-// Starts the compiled bot as production runs it (`node dist/cli.js start`, no tsx), waits for GET /readyz to
+// Starts the compiled bot as production runs it (`node dist/main.js start`, no tsx), waits for GET /readyz to
 // answer 200, then stops it with SIGTERM and expects a clean exit. Used by .ci/run after `npm run build`, and to
 // check a scratch install (`npm ci --omit=dev`):  node scripts/smoke-dist.mjs [folder with dist/]
 // DATABASE_URL from the environment is used (NODE_ENV=production); without it, the embedded database in a
@@ -30,7 +30,7 @@ const env = {
 };
 
 const started = Date.now();
-const child = spawn(process.execPath, ["dist/cli.js", "start"], {
+const child = spawn(process.execPath, ["dist/main.js", "start"], {
   cwd: root,
   env,
   stdio: ["ignore", "pipe", "pipe"],
@@ -70,4 +70,4 @@ const code = await Promise.race([
 rmSync(dataDir, { recursive: true, force: true });
 if (code !== 0) fail(`SIGTERM ended the bot with ${code}, expected exit code 0`);
 const database = /"msg":"using (the embedded database|DATABASE_URL)"/.exec(output)?.[1];
-console.log(`smoke-dist: node dist/cli.js ready in ${readyMs} ms (${database}), stopped cleanly on SIGTERM`);
+console.log(`smoke-dist: node dist/main.js ready in ${readyMs} ms (${database}), stopped cleanly on SIGTERM`);

@@ -67,8 +67,8 @@ async function spawnServer(
 }
 
 /**
- * The bot as deployed: `npm start` (build, then `node dist/cli.js start`). With `cpuProfileDir` it is built once
- * and started as `node --cpu-prof dist/cli.js start`, so the profile is of the bot process itself (written when it
+ * The bot as deployed: `npm start` (build, then `node dist/main.js start`). With `cpuProfileDir` it is built once
+ * and started as `node --cpu-prof dist/main.js start`, so the profile is of the bot process itself (written when it
  * exits).
  */
 export function startBot(env: Record<string, string>, cpuProfileDir?: string): Promise<Server> {
@@ -78,7 +78,7 @@ export function startBot(env: Record<string, string>, cpuProfileDir?: string): P
   if (build.status !== 0) throw new Error("npm run build failed");
   return spawnServer(
     process.execPath,
-    ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`, "dist/cli.js", "start"],
+    ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`, "dist/main.js", "start"],
     env,
     ready,
   );

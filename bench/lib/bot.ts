@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 
 /**
- * The bot as production runs it (`npm start` = build, then `node dist/cli.js start`), spawned as `node` itself
+ * The bot as production runs it (`npm start` = build, then `node dist/main.js start`), spawned as `node` itself
  * so `pid` is the bot's own process (its RSS is the bot's, not npm's or a tsx loader's). The output goes to a
  * file and is only parsed until "bot started": a long soak must not keep the bot's whole log in this process.
  */
@@ -31,7 +31,7 @@ export async function startBenchBot(env: Record<string, string>, logFile: string
   buildOnce();
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, ["dist/cli.js", "start"], {
+  const child = spawn(process.execPath, ["dist/main.js", "start"], {
     cwd: REPO,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,7 +9,7 @@ import { type BenchBot, REPO, startBenchBot } from "./bot.js";
 import type { PreparedRequest } from "./open-loop.js";
 
 /**
- * One real bot process (`node dist/cli.js start`) against the Peeker simulator and the Slack fake (both real
+ * One real bot process (`node dist/main.js start`) against the Peeker simulator and the Slack fake (both real
  * HTTP servers in this process) on a scratch database: what bench:drain and bench:soak share. Peeker's limit
  * and the bot's own budget are raised so the bench measures the bot and Slack, not the 600/min cap; cron jobs
  * are off so nothing but the bench's own traffic runs.

@@ -1,12 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type AuthorizeResult, HTTPReceiver } from "@slack/bolt";
-import { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { boltLogger } from "./bolt-logger.js";
 import { safeRoute } from "./http.js";
 import { ownRoutesFirst, putOwnRoutesFirstOn } from "./own-routes.js";
+import { INTERACTIVE_CLIENT_OPTIONS, type SlackAuth } from "./slack-clients.js";
 
 export interface Route {
   path: string;
@@ -18,31 +18,21 @@ export interface SlackAppOptions {
   config: Config;
   logger: Logger;
   routes: Route[];
+  /** `auth.test` for the bot token (src/bot/slack-clients.ts). */
+  auth: SlackAuth;
 }
-
-/** Slack calls made while a person waits (modals, ephemeral replies) fail fast instead of queueing. */
-export const INTERACTIVE_CLIENT_OPTIONS = {
-  rejectRateLimitedCalls: true,
-  retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 500 },
-  timeout: 5000,
-} as const;
 
 /**
  * The Bolt app on one port: `/slack/events` for Slack, custom routes for the rest. Bolt 5 runs `auth.test`
  * once at construction and caches a failure until restart (design §10), so `authorize` does it lazily and
  * caches only a success.
  */
-export function createSlackApp({ config, logger, routes }: SlackAppOptions): App {
-  const authClient = new WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    logger: boltLogger(logger, "slack-auth"),
-    ...INTERACTIVE_CLIENT_OPTIONS,
-  });
+export function createSlackApp({ config, logger, routes, auth }: SlackAppOptions): App {
   let cached: AuthorizeResult | undefined;
   let pending: Promise<AuthorizeResult> | undefined;
   const authorize = async (): Promise<AuthorizeResult> => {
     if (cached) return cached;
-    pending ??= authClient.auth
+    pending ??= auth
       .test()
       .then((result) => {
         cached = {

@@ -9,10 +9,11 @@ import { type HomeView, renderHome } from "./views/home.js";
 
 /**
  * The App Home (design §1): published when someone opens the tab, and kept fresh for the people who opened it
- * recently: every `refreshMs` this process compares a cheap fingerprint of what the tab shows and, when it
- * changed, republishes the tabs of its recent viewers (each at most once per `minGapMs`). Viewers are kept in
- * memory: a tab is refreshed by the replica that received its `app_home_opened`, which is enough to keep it
- * live and costs no table.
+ * recently: each `refresh()` (the composition root runs it every few seconds, as a loop it starts and stops)
+ * compares a cheap fingerprint of what the tab shows and, when it changed, republishes the tabs of its recent
+ * viewers (each at most once per `minGapMs`). Viewers are kept in memory: a tab is refreshed by the replica that
+ * received its `app_home_opened`, which is enough to keep it live and costs no table. Viewer ages and publish gaps
+ * are elapsed time (performance.now()), not business time.
  */
 
 export interface HomeServiceOptions {
@@ -23,8 +24,6 @@ export interface HomeServiceOptions {
   /** `views.publish` for one user. */
   publish: (userId: string, view: HomeView) => Promise<void>;
   permalink: (channel: string, ts: string) => Promise<string | undefined>;
-  /** How often the fingerprint is checked, ms (default 5 s). */
-  refreshMs?: number;
   /** How long a viewer stays "recent" after opening the tab, ms (default 30 min). */
   viewerTtlMs?: number;
   /** Least time between two publishes to one user, ms (default 5 s; views.publish is Tier 4). */
@@ -34,111 +33,108 @@ export interface HomeServiceOptions {
 export interface HomeService {
   /** Publishes the viewer's tab now and keeps it fresh for a while. */
   opened(userId: string): Promise<void>;
-  start(): void;
-  stop(): void;
+  /** Republishes the recent viewers' tabs if what they show changed; never throws. */
+  refresh(): Promise<void>;
 }
 
 export function createHomeService(options: HomeServiceOptions): HomeService {
   const { db, logger } = options;
-  const refreshMs = options.refreshMs ?? 5000;
   const viewerTtlMs = options.viewerTtlMs ?? 30 * 60 * 1000;
   const minGapMs = options.minGapMs ?? 5000;
-  /** userId → when they last opened the tab (ms). */
+  /** userId → when they last opened the tab (performance.now(), ms). */
   const viewers = new Map<string, number>();
-  /** userId → when their tab was last published (ms). */
+  /** userId → when their tab was last published (performance.now(), ms). */
   const published = new Map<string, number>();
   const stale = new Set<string>();
   let lastFingerprint: string | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let ticking = false;
+  let refreshing = false;
 
   const publish = async (userId: string) => {
-    const view = await build(userId);
+    const view = await buildHome(options, userId);
     await options.publish(userId, view);
-    published.set(userId, Date.now());
+    published.set(userId, performance.now());
     stale.delete(userId);
   };
 
-  const build = async (userId: string): Promise<HomeView> => {
-    const now = options.now();
-    const [byReason, oldest, mine, mineTotal, lastReconcile, inbox, failed, outbox] = await Promise.all([
-      openCountsByReason(db),
-      oldestOpen(db, { limit: 10 }),
-      oldestOpen(db, { limit: 8, claimedBy: userId }),
-      countClaimedBy(db, userId),
-      lastRun(db, "reconcile"),
-      inboxStats(db),
-      listFailedEvents(db, 5),
-      outboxStats(db),
-    ]);
-    const permalinks = new Map<string, string>();
-    await Promise.all(
-      [...oldest, ...mine].map(async (item) => {
-        if (!item.card) return;
-        const link = await options.permalink(item.card.channel, item.card.ts).catch(() => undefined);
-        if (link) permalinks.set(item.id, link);
-      }),
-    );
-    return renderHome({
-      now,
-      byReason,
-      oldest,
-      mine,
-      mineTotal,
-      lastReconcile,
-      inbox,
-      failed,
-      outbox,
-      permalinks,
-      sandbox: options.sandbox,
-    });
+  const forgetOldViewers = (now: number) => {
+    for (const [userId, at] of viewers) {
+      if (now - at <= viewerTtlMs) continue;
+      viewers.delete(userId);
+      published.delete(userId);
+      stale.delete(userId);
+    }
   };
 
-  const tick = async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      const now = Date.now();
-      for (const [userId, at] of viewers) {
-        if (now - at > viewerTtlMs) {
-          viewers.delete(userId);
-          published.delete(userId);
-          stale.delete(userId);
-        }
-      }
-      if (viewers.size === 0) return;
-      const fingerprint = await homeFingerprint(db);
-      if (lastFingerprint !== undefined && fingerprint !== lastFingerprint) {
-        for (const userId of viewers.keys()) stale.add(userId);
-      }
-      lastFingerprint = fingerprint;
-      for (const userId of [...stale]) {
-        if (now - (published.get(userId) ?? 0) < minGapMs) continue;
-        await publish(userId).catch((error: Error) =>
-          logger.warn({ err: { message: error.message }, userId }, "could not refresh the App Home"),
-        );
-      }
-    } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, "App Home refresh failed");
-    } finally {
-      ticking = false;
+  const refreshStale = async (now: number) => {
+    const fingerprint = await homeFingerprint(db);
+    if (lastFingerprint !== undefined && fingerprint !== lastFingerprint) {
+      for (const userId of viewers.keys()) stale.add(userId);
+    }
+    lastFingerprint = fingerprint;
+    for (const userId of [...stale]) {
+      if (now - (published.get(userId) ?? Number.NEGATIVE_INFINITY) < minGapMs) continue;
+      await publish(userId).catch((error: Error) =>
+        logger.warn({ err: { message: error.message }, userId }, "could not refresh the App Home"),
+      );
     }
   };
 
   return {
     async opened(userId) {
-      viewers.set(userId, Date.now());
-      // The fingerprint is taken before the build, so a change during it makes the next tick republish.
+      viewers.set(userId, performance.now());
+      // The fingerprint is taken before the build, so a change during it makes the next refresh republish.
       if (lastFingerprint === undefined) lastFingerprint = await homeFingerprint(db).catch(() => undefined);
       await publish(userId);
     },
-    start() {
-      timer ??= setInterval(() => void tick(), refreshMs);
-      timer.unref();
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
+    async refresh() {
+      if (refreshing) return;
+      refreshing = true;
+      try {
+        const now = performance.now();
+        forgetOldViewers(now);
+        if (viewers.size > 0) await refreshStale(now);
+      } catch (error) {
+        logger.warn({ err: { message: (error as Error).message } }, "App Home refresh failed");
+      } finally {
+        refreshing = false;
+      }
     },
   };
+}
+
+/** One user's tab: the queue, what they claimed, the last reconcile and health. */
+async function buildHome(options: HomeServiceOptions, userId: string): Promise<HomeView> {
+  const { db } = options;
+  const now = options.now();
+  const [byReason, oldest, mine, mineTotal, lastReconcile, inbox, failed, outbox] = await Promise.all([
+    openCountsByReason(db),
+    oldestOpen(db, { limit: 10 }),
+    oldestOpen(db, { limit: 8, claimedBy: userId }),
+    countClaimedBy(db, userId),
+    lastRun(db, "reconcile"),
+    inboxStats(db),
+    listFailedEvents(db, 5),
+    outboxStats(db),
+  ]);
+  const permalinks = new Map<string, string>();
+  await Promise.all(
+    [...oldest, ...mine].map(async (item) => {
+      if (!item.card) return;
+      const link = await options.permalink(item.card.channel, item.card.ts).catch(() => undefined);
+      if (link) permalinks.set(item.id, link);
+    }),
+  );
+  return renderHome({
+    now,
+    byReason,
+    oldest,
+    mine,
+    mineTotal,
+    lastReconcile,
+    inbox,
+    failed,
+    outbox,
+    permalinks,
+    sandbox: options.sandbox,
+  });
 }

@@ -1,12 +1,11 @@
 import type { Kysely } from "kysely";
-import { renderDigest } from "../bot/views/digest.js";
 import type { Config } from "../config.js";
 import { lastSucceededRun } from "../db/runs.repository.js";
 import type { Database } from "../db/schema.js";
 import { acquireChannelLease, afterChannelSend, releaseChannelLease } from "../db/slack-outbox.repository.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { computeDigest } from "../pending/digest.js";
+import { computeDigest, type DigestData } from "../pending/digest.js";
 import { runInSlot, type SlotOutcome } from "./slots.js";
 
 /**
@@ -17,15 +16,23 @@ import { runInSlot, type SlotOutcome } from "./slots.js";
 
 export const DIGEST_JOB = "digest";
 
-/** The Slack calls the digest makes (backed by a WebClient in main.ts / cli.ts; tests may pass plain objects). */
+/** The Slack calls the digest makes (WebClients wired in by the composition root; tests may pass plain objects). */
 export interface DigestSlack {
   getPermalink(channel: string, ts: string): Promise<string | undefined>;
   postMessage(args: Record<string, unknown>): Promise<{ ts?: string }>;
 }
 
+/** The digest as a Slack message (the Block Kit view, src/bot/views/digest.ts, passed in by the root). */
+export type RenderDigest = (input: {
+  data: DigestData;
+  slot: string;
+  permalinks: ReadonlyMap<string, string>;
+}) => { text: string; blocks: readonly unknown[]; metadata: unknown };
+
 export interface DigestDeps {
   db: Kysely<Database>;
   slack: DigestSlack;
+  render: RenderDigest;
   config: Pick<Config, "slaMinutes"> & { slack: Pick<Config["slack"], "channelId"> };
   logger: Logger;
   /** This process's worker id; the digest takes the channel lease as `<runner>:digest`. */
@@ -52,7 +59,7 @@ export async function runDigest(deps: DigestDeps, slot: string): Promise<SlotOut
       previousDigestAt: previous?.started_at,
     });
     const permalinks = await permalinksFor(deps, [...data.oldest, ...data.breaches.oldest]);
-    const rendered = renderDigest({ data, slot, permalinks });
+    const rendered = deps.render({ data, slot, permalinks });
     const ts = await postPaced(deps, {
       channel: deps.config.slack.channelId,
       text: rendered.text,
@@ -105,9 +112,10 @@ async function permalinksFor(
  */
 async function postPaced(deps: DigestDeps, message: Record<string, unknown> & { channel: string }) {
   const worker = `${deps.runner}:digest`;
-  const deadline = Date.now() + (deps.leaseWaitMs ?? 30_000);
+  // A wait, not business time: performance.now() is not moved by the clock.
+  const deadline = performance.now() + (deps.leaseWaitMs ?? 30_000);
   let lease = await acquireChannelLease(deps.db, message.channel, worker, 30);
-  while (!lease && Date.now() < deadline) {
+  while (!lease && performance.now() < deadline) {
     await sleep(250);
     lease = await acquireChannelLease(deps.db, message.channel, worker, 30);
   }

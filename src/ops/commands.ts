@@ -1,13 +1,14 @@
-import { createDigestSlack, createPermalinkLookup } from "../bot/visibility-clients.js";
+import { closeDatabase, openMigratedDatabase } from "../app/database.js";
+import { runDigestOnce } from "../app/digest-once.js";
+import { runReconcileOnce } from "../app/reconcile-once.js";
+import { describeReconcileCounts } from "../bot/views/reconcile-summary.js";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { runDigest } from "../jobs/digest.js";
-import { manualSlot } from "../jobs/slots.js";
 import type { Logger } from "../logger.js";
-import { openMigratedDatabase } from "../main.js";
 import { formatLine, runDoctor } from "./doctor.js";
 import { manifestFromArgs } from "./manifest.js";
 
-/** The one-shot operator commands behind `npm run doctor|manifest|digest`; each resolves to an exit code. */
+/** The one-shot operator commands behind `npm run migrate|reconcile|digest|doctor|manifest`; each answers an exit code. */
 
 export async function doctorCommand(env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const report = await runDoctor(env);
@@ -30,27 +31,39 @@ export function manifestCommand(args: string[]): number {
   return 0;
 }
 
-/**
- * `npm run digest`: posts the digest now in the manual slot of this minute (so it and `/peeker digest` on any
- * replica post once a minute at most). With the embedded database, stop the bot first or use `/peeker digest`:
- * one PostgreSQL data folder serves one process.
- */
-export async function digestCommand(config: Config, logger: Logger): Promise<number> {
-  const { database, embedded } = await openMigratedDatabase(config, logger);
+/** `npm run migrate`: applies the migrations (starting the embedded database if that is the one), then exits. */
+export async function migrateCommand(config: Config, logger: Logger): Promise<number> {
+  await closeDatabase(await openMigratedDatabase(config, logger));
+  return 0;
+}
+
+/** `npm run reconcile`: one run, its counts on stdout; exit 1 when it failed or met errors (design §3). */
+export async function reconcileCommand(config: Config, logger: Logger, clock: Clock): Promise<number> {
+  let result: Awaited<ReturnType<typeof runReconcileOnce>>;
   try {
-    const permalink = createPermalinkLookup(config, logger);
-    const slot = manualSlot(new Date());
-    const outcome = await runDigest(
-      {
-        db: database.db,
-        slack: createDigestSlack(config, logger, permalink),
-        config,
-        logger,
-        runner: `cli:${process.pid}`,
-        now: () => new Date(),
-      },
-      slot,
+    result = await runReconcileOnce(config, { logger, clock });
+  } catch (error) {
+    console.error(`Reconcile failed: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
+  }
+  const { slot, outcome, unsent } = result;
+  if (!outcome.ran) {
+    console.log(
+      `A reconcile already ran in slot ${slot} (this minute); nothing done. Try again next minute.`,
     );
+    return 0;
+  }
+  const { counts } = outcome.result;
+  console.log(`Reconcile ${slot}: ${describeReconcileCounts(counts)}`);
+  console.log(JSON.stringify({ slot, counts }));
+  if (unsent > 0) console.log(`${unsent} cards are still waiting for Slack; the running bot will post them.`);
+  return counts.errors > 0 ? 1 : 0;
+}
+
+/** `npm run digest` (src/app/digest-once.ts): what was posted, in words. */
+export async function digestCommand(config: Config, logger: Logger, clock: Clock): Promise<number> {
+  try {
+    const { slot, outcome } = await runDigestOnce(config, { logger, clock, runner: `cli:${process.pid}` });
     if (!outcome.ran) {
       console.log(`A digest was already posted in slot ${slot}; nothing posted. Try again next minute.`);
       return 0;
@@ -63,8 +76,5 @@ export async function digestCommand(config: Config, logger: Logger): Promise<num
   } catch (error) {
     console.error(`The digest failed: ${(error as Error)?.message ?? String(error)}`);
     return 1;
-  } finally {
-    await database.close();
-    await embedded?.stop();
   }
 }

@@ -1,17 +1,20 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { ErrorCode, WebClient } from "@slack/web-api";
+import { ErrorCode } from "@slack/web-api";
 import pg from "pg";
+import { createPeekerClient } from "../app/core.js";
+import { createCheckClient } from "../bot/slack-clients.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { readMigrations } from "../db/migrate.js";
 import { redactDatabaseUrl } from "../db/pool.js";
-import { PeekerClient } from "../peeker/client.js";
 import { PeekerError } from "../peeker/errors.js";
 
 /**
  * `npm run doctor`: checks every setting (through loadConfig, the same parser as start-up), then reaches Slack
  * (`auth.test`), Peeker (`GET /me`) and the database, and says what is wrong in words: one line per check,
  * `✗` for a problem. Non-zero exit on any problem. Nothing here prints a secret: tokens and keys are only sent.
+ * The Slack and Peeker clients come from the same factories as the bot's (one try each, a short timeout); the
+ * database is only connected to, never migrated.
  */
 
 export interface DoctorLine {
@@ -70,13 +73,7 @@ function summary(config: Config): string {
 }
 
 async function checkSlack(config: Config): Promise<DoctorLine[]> {
-  const client = (token: string) =>
-    new WebClient(token, {
-      slackApiUrl: config.slack.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: TIMEOUT_MS,
-    });
+  const client = (token: string) => createCheckClient(config, token, TIMEOUT_MS);
   const lines: DoctorLine[] = [];
   try {
     const auth = await client(config.slack.botToken).auth.test();
@@ -118,12 +115,7 @@ function slackProblem(error: unknown, variable: string, config: Config): string 
 }
 
 async function checkPeeker(config: Config): Promise<DoctorLine[]> {
-  const peeker = new PeekerClient({
-    apiKey: config.peeker.apiKey,
-    baseUrl: config.peeker.apiUrl,
-    timeoutMs: TIMEOUT_MS,
-    retry: { maxAttempts: 1 },
-  });
+  const peeker = createPeekerClient(config, { timeoutMs: TIMEOUT_MS, retry: { maxAttempts: 1 } });
   try {
     const { data } = await peeker.me();
     const environment = data.api_key.environment;

@@ -13,7 +13,8 @@ import { waitFor } from "../support/wait.js";
 
 /**
  * Review item 9: stopping the intent sweep timer waits for the sweep in flight (a Peeker look-up held open), so
- * main.ts closes the pools only after it — and that sweep still finishes the row it had started.
+ * the composition root (src/app/bot.ts) closes the pools only after it — and that sweep still finishes the row
+ * it had started.
  */
 describe("intent sweep timer stop", () => {
   let database: TestDatabase;

@@ -60,7 +60,7 @@ describe("the Slack app manifest", () => {
   it("is printed as JSON by `npm run manifest -- <url>`", () => {
     const out = execFileSync(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "manifest", "https://bot.example.com"],
+      ["--import", "tsx", "src/main.ts", "manifest", "https://bot.example.com"],
       {
         cwd: REPO_ROOT,
         env: { PATH: process.env.PATH },

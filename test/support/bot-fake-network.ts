@@ -1,14 +1,15 @@
 /**
- * The bot as a real process, like `src/cli.ts start`, with one thing injected: the network the picture check of
+ * The bot as a real process, like `src/main.ts start`, with one thing injected: the network the picture check of
  * the reorder modal sees. Tests cannot make a public https host serve pictures, so the check gets a fake DNS
  * (`TEST_FAKE_DNS`: host → addresses) and a fake routing table (`TEST_FAKE_ROUTES`: address → a loopback port
  * that stands in for that public address). The check's rules (https, userinfo, every address checked, pinning,
  * redirects, size, type) run unchanged; only name resolution and the socket are test doubles.
  */
 import { connect, isIP, type Socket } from "node:net";
+import { startBot } from "../../src/app/bot.js";
+import { systemClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { startBot } from "../../src/main.js";
 import { createPictureUrlChecker } from "../../src/net/picture-url-check.js";
 
 export const FAKE_DNS_ENV = "TEST_FAKE_DNS";
@@ -39,7 +40,7 @@ const checkPictureUrl = createPictureUrlChecker({
 
 const config = loadConfig({ ...process.env });
 const logger = createLogger({ level: config.logLevel });
-const bot = await startBot(config, { logger, checkPictureUrl });
+const bot = await startBot(config, { logger, clock: systemClock, checkPictureUrl });
 const stop = () => {
   bot.stop().then(
     () => process.exit(0),

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-/** The bot as a real process (`node --import tsx src/cli.ts`), as `npm start` runs it. */
+/** The bot as a real process (`node --import tsx src/main.ts`), as `npm start` runs it. */
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 /** Every bot process started by the suite logs here; a test greps these files for secrets. */
@@ -42,7 +42,7 @@ export async function spawnBot(
     name?: string;
     port?: number;
     detached?: boolean;
-    /** Entry point instead of `src/cli.ts` (a test entry that injects a fake network, say). */
+    /** Entry point instead of `src/main.ts` (a test entry that injects a fake network, say). */
     script?: string;
   } = {},
 ): Promise<BotProcess> {
@@ -55,7 +55,7 @@ export async function spawnBot(
   const log = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", options.script ?? "src/cli.ts", options.command ?? "start"],
+    ["--import", "tsx", options.script ?? "src/main.ts", options.command ?? "start"],
     {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LOG_LEVEL: "info", ...env },

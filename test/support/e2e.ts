@@ -33,7 +33,7 @@ export async function startStack(
   options: {
     env?: Record<string, string | undefined>;
     name?: string;
-    /** The bots' entry point; default `src/cli.ts`. */
+    /** The bots' entry point; default `src/main.ts`. */
     script?: string;
   } = {},
 ) {

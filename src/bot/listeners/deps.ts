@@ -8,7 +8,7 @@ import type { FlowDeps } from "../../pending/flow-deps.js";
 import type { Lookups } from "../../pending/lookups.js";
 import type { OpsStatus } from "../../pending/ops-status.js";
 import type { HomeService } from "../home.js";
-import type { PermalinkLookup } from "../visibility-clients.js";
+import type { PermalinkLookup } from "../slack-clients.js";
 
 /**
  * What every Slack listener may use; built once in main.ts. Listeners reach the database and Peeker only
