@@ -175,7 +175,7 @@ describe("/peeker queue, status, digest and help", () => {
       expect(first!.ack.text).toBe("Digest posted in <#C0SUPPORT01> (5 open).");
       expect(second!.ack.text).toBe("A digest was already posted in <#C0SUPPORT01> this minute.");
       expect(digests(stack.slack, slot)).toHaveLength(1);
-    });
+    }, 180_000);
   });
 
   describe("help", () => {

@@ -15,7 +15,7 @@ describe("digest across two replicas", () => {
   });
 
   it("posts one digest per cron slot, and one for a manual digest asked on both in the same minute", {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     // Both manual requests in one manual slot (the UTC minute), asked again if they straddled a boundary.
     const { answers, slot: manualSlot } = await digestRequestsInOneSlot(

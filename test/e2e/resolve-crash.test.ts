@@ -36,7 +36,11 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
     await pictures?.close();
   });
 
-  /** A bot of its own (index returned), the one a test kills. */
+  /**
+   * A bot of its own (index returned), the one a test kills. Each test checks the intent on the card while its
+   * victim is still alive and hung on Peeker: once it is dead, the replacements of earlier tests (their reconcile
+   * runs sweep intents) may settle the card at any moment, so a check after the kill would race them.
+   */
   const startVictim = async (): Promise<number> => {
     await stack.startBot({ RECONCILE_CRON: CRON }, "crash-victim");
     return stack.bots.length - 1;
@@ -57,9 +61,9 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
   }, async () => {
     const victim = await startVictim();
     const flow = await startSwap(stack, victim, "write_then_hang");
-    await kill(victim);
     const locked = await rowByKey(stack, flow.key);
     expect(locked).toMatchObject({ state: "resolving", intent_kind: "swap_create" });
+    await kill(victim);
     await restart();
     const swapId = flow.swap()!.id;
     const row = await rowWhen(
@@ -78,11 +82,11 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
   }, async () => {
     const victim = await startVictim();
     const flow = await startReorder(stack, victim, "write_then_hang");
-    await kill(victim);
     expect(await rowByKey(stack, flow.key)).toMatchObject({
       state: "resolving",
       intent_kind: "order_create",
     });
+    await kill(victim);
     await restart();
     const newOrderId = flow.placed()!.id;
     const row = await rowWhen(
@@ -101,11 +105,11 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
   }, async () => {
     const victim = await startVictim();
     const flow = await startReorderWithCancel(stack, victim, "write_then_hang");
-    await kill(victim);
     expect(await rowByKey(stack, flow.key)).toMatchObject({
       state: "resolving",
       intent_kind: "order_cancel",
     });
+    await kill(victim);
     await restart();
     await rowWhen(
       stack,
@@ -134,8 +138,8 @@ describe("resolution flows survive a SIGKILL between Peeker's write and our comm
   }, async () => {
     const victim = await startVictim();
     const flow = await startNameservers(stack, victim, 20_000);
-    await kill(victim);
     expect(await rowByKey(stack, flow.key)).toMatchObject({ state: "resolving", intent_kind: "lock" });
+    await kill(victim);
     await restart();
     stack.sim.control.clearFaults();
     const row = await rowWhen(

@@ -110,7 +110,7 @@ describe("reconcile schedules across replicas", () => {
     const manual = (await reconcileRuns(db())).filter((r) => r.slot === slot);
     expect(manual).toHaveLength(1);
     expect(manual[0]?.outcome).toBe("succeeded");
-  }, 60_000);
+  }, 180_000);
 });
 
 function logLines(output: string, message: string): Array<{ slot?: string }> {

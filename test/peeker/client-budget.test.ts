@@ -165,7 +165,8 @@ describe("a 429 answer", () => {
     const second = await client.me({ interactive: true }).catch((error: unknown) => error);
     expect(second).toBeInstanceOf(PeekerError);
     expect(second).toMatchObject({ code: "rate_limited", status: undefined, details: { local: true } });
-    expect(Date.now() - started).toBeLessThan(100);
+    // Refused locally, not after the 30 s pause: far below it even on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(sim.control.requests()).toHaveLength(1);
   });
 });

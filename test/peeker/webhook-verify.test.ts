@@ -307,12 +307,12 @@ describe("verifyWebhook: 413 and bounded work", () => {
     expectRejected(verify({ maxBodyBytes: 16 }), 413, "body_too_large");
   });
 
-  it("considers only the first 20 v1 entries of a 100-entry header and answers quickly", () => {
+  // The bound on work is shown by behaviour, not by a stopwatch (a timed assertion flakes on a loaded machine):
+  // a valid entry past the 20th is never looked at, so it cannot make the delivery pass.
+  it("considers only the first 20 v1 entries of a 100-entry header", () => {
     const valid = `v1=${sigFor(SECRET, NOW, BODY)}`;
     const junk = Array.from({ length: 99 }, (_, i) => `v1=${i.toString(16).padStart(64, "0")}`);
-    const started = performance.now();
     const result = verify({ headers: { ...headersFor(), "peeker-signature": [...junk, valid].join(",") } });
-    expect(performance.now() - started).toBeLessThan(100);
     expectRejected(result, 401, "bad_signature");
 
     const withinBound = [...junk.slice(0, 19), valid, ...junk.slice(19)].join(",");

@@ -127,7 +127,9 @@ async function idleOn(db: Kysely<Database>, options: Omit<WaitOptions, "what">):
  * Runs `ask` (requests that must share one manual slot, `manual:<UTC minute>`, of `job`) so that they really fall
  * in one slot. Instead of dodging the minute boundary with a sleep, it reads the slots the requests claimed
  * (`runs` rows) and asks again in the rare case they straddled a boundary (two new slots) or all fell in a slot an
- * earlier try already used (no new slot). Returns the answers and the one slot they shared.
+ * earlier try already used (no new slot). Before asking again it waits for the fact that makes a new slot possible:
+ * the current minute's slot is not taken yet (after a straddle that is the next minute, however loaded the
+ * machine). Returns the answers and the one slot they shared.
  */
 export async function inOneManualSlot<T>(
   db: Kysely<Database>,
@@ -148,9 +150,15 @@ export async function inOneManualSlot<T>(
   for (let attempt = 1; ; attempt++) {
     const before = await slots();
     const answers = await ask();
-    const fresh = [...(await slots())].filter((slot) => !before.has(slot));
+    const after = await slots();
+    const fresh = [...after].filter((slot) => !before.has(slot));
     if (fresh.length === 1) return { answers, slot: fresh[0]! };
     if (attempt >= 4)
       throw new Error(`the ${job} requests never fell in one new slot (got ${fresh.join(", ")})`);
+    await waitFor(() => !after.has(`manual:${new Date().toISOString().slice(0, 16)}Z`), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      what: `a minute whose manual ${job} slot is still free`,
+    });
   }
 }
