@@ -6,7 +6,7 @@
  */
 import { escapeMrkdwn } from "../../src/bot/mrkdwn.js";
 import type { PendingActionRow } from "../../src/db/schema.js";
-import type { QueueItem, ReasonCount } from "../../src/pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../src/pending/open-actions.js";
 
 export type Size = "empty" | "typical" | "extreme";
 export const SIZES: readonly Size[] = ["empty", "typical", "extreme"];

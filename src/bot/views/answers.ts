@@ -3,7 +3,7 @@ import type { FailedEvent, OutboxStats } from "../../db/health.repository.js";
 import type { PendingActionRow, RunRow } from "../../db/schema.js";
 import type { InboxStats } from "../../db/webhook-events.repository.js";
 import type { Domain, DomainImport, Me, Order, PendingOrderAction, Swap } from "../../peeker/types.js";
-import type { QueueItem, ReasonCount } from "../../pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../pending/open-actions.js";
 import { ACTION_IDS } from "../action-ids.js";
 import {
   date,

@@ -2,7 +2,7 @@ import type { types } from "@slack/bolt";
 import type { FailedEvent, OutboxStats } from "../../db/health.repository.js";
 import type { RunRow } from "../../db/schema.js";
 import type { InboxStats } from "../../db/webhook-events.repository.js";
-import type { QueueItem, ReasonCount } from "../../pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../pending/open-actions.js";
 import { ACTION_IDS } from "../action-ids.js";
 import { itemLine } from "./digest.js";
 import { andMore, clip, code, formatDuration, slackDate, takeWithRest } from "./format.js";

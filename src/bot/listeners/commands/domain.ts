@@ -1,6 +1,6 @@
 import type { PeekerClient } from "../../../peeker/client.js";
 import type { Domain } from "../../../peeker/types.js";
-import { knownDomainId, openActionsWhere } from "../../../pending/queue.js";
+import { knownDomainId, openActionsWhere } from "../../../pending/open-actions.js";
 import { renderDomainAnswer } from "../../views/answers.js";
 import { code } from "../../views/format.js";
 import { orNotFound, parseDomain, SLASH_PEEKER_CALL } from "./lookup.js";

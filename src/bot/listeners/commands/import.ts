@@ -1,4 +1,4 @@
-import { openActionsWhere } from "../../../pending/queue.js";
+import { openActionsWhere } from "../../../pending/open-actions.js";
 import { renderImportsAnswer } from "../../views/answers.js";
 import { code } from "../../views/format.js";
 import { EXAMPLE_IDS, orNotFound, parseDomain, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";

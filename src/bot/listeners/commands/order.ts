@@ -1,4 +1,4 @@
-import { openActionsWhere } from "../../../pending/queue.js";
+import { openActionsWhere } from "../../../pending/open-actions.js";
 import { renderOrderAnswer } from "../../views/answers.js";
 import { badId, orNotFound, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
 import type { Subcommand } from "./types.js";

@@ -1,4 +1,4 @@
-import { oldestOpen, openCountsByReason } from "../../../pending/queue.js";
+import { oldestOpen, openCountsByReason } from "../../../pending/open-actions.js";
 import { renderPendingAnswer } from "../../views/answers.js";
 import { code } from "../../views/format.js";
 import { KNOWN_REASONS } from "../../views/reasons.js";

@@ -1,7 +1,7 @@
 import { listFailedEvents, outboxStats } from "../../../db/health.repository.js";
 import { lastRun } from "../../../db/runs.repository.js";
 import { inboxStats } from "../../../db/webhook-events.repository.js";
-import { openCountsByReason } from "../../../pending/queue.js";
+import { openCountsByReason } from "../../../pending/open-actions.js";
 import { errorInWords } from "../../error-words.js";
 import { type PeekerProbe, renderStatusAnswer } from "../../views/answers.js";
 import type { ListenerDeps } from "../deps.js";

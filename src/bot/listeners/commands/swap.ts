@@ -1,5 +1,5 @@
 import type { PendingActionRow } from "../../../db/schema.js";
-import { openActionsWhere } from "../../../pending/queue.js";
+import { openActionsWhere } from "../../../pending/open-actions.js";
 import { renderSwapAnswer } from "../../views/answers.js";
 import { badId, orNotFound, parsePeekerId, SLASH_PEEKER_CALL } from "./lookup.js";
 import type { Subcommand } from "./types.js";
