@@ -9,6 +9,7 @@ import {
   listOpenActionsOf,
   type OpenActionWithCard,
   type ReasonCountRow,
+  type ResourceColumn,
 } from "../db/open-actions.repository.js";
 import type { Database, PendingActionRow } from "../db/schema.js";
 
@@ -68,10 +69,8 @@ export async function breachCountsByReason(db: Db, now: Date, sla: PendingReason
   return (await countBreachedByReason(db, now, sla)).map(reasonCountOf);
 }
 
-export type LookupColumn = "order_id" | "import_id" | "swap_id" | "domain_id" | "domain";
-
 /** Open actions tied to one resource (the `/peeker order|import|swap|domain` answers show them with buttons). */
-export function openActionsWhere(db: Db, column: LookupColumn, value: string): Promise<PendingActionRow[]> {
+export function openActionsWhere(db: Db, column: ResourceColumn, value: string): Promise<PendingActionRow[]> {
   return listOpenActionsOf(db, column, value);
 }
 
