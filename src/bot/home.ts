@@ -4,7 +4,7 @@ import { lastRun } from "../db/runs.repository.js";
 import type { Database } from "../db/schema.js";
 import { inboxStats } from "../db/webhook-events.repository.js";
 import type { Logger } from "../logger.js";
-import { countClaimedBy, oldestOpen, openCountsByReason } from "../pending/queue.js";
+import { countClaimedBy, oldestOpen, openCountsByReason } from "../pending/open-actions.js";
 import { type HomeView, renderHome } from "./views/home.js";
 
 /**

@@ -178,3 +178,15 @@ export async function markChecked(db: Db, ids: string[], now: Date): Promise<voi
     .where("last_checked_at", "<", now)
     .execute();
 }
+
+/** Unresolved actions of this swap, or of these card keys (what a swap of the walk may change). */
+export function trackedForSwap(db: Db, swapId: string, cardKeys: string[]): Promise<PendingActionRow[]> {
+  return db
+    .selectFrom("pending_actions")
+    .selectAll()
+    .where((eb) =>
+      eb.or([eb("swap_id", "=", swapId), ...(cardKeys.length > 0 ? [eb("card_key", "in", cardKeys)] : [])]),
+    )
+    .where("state", "!=", "resolved")
+    .execute();
+}

@@ -27,7 +27,10 @@ export function keepEventLeases(input: {
   leaseSeconds: number;
   logger: Logger;
   metrics: Metrics;
-  /** When the claim that granted the leases was sent (ms): they run out a lease later at the latest. */
+  /**
+   * When the claim that granted the leases was sent (`performance.now()`, ms): they run out a lease later at the
+   * latest. Our estimates of the leases' ends are deadlines on the monotonic clock, not business time.
+   */
   claimedAt: number;
 }): EventLeases {
   const { db, workerId, leaseSeconds, logger, metrics } = input;
@@ -72,13 +75,13 @@ export function keepEventLeases(input: {
     try {
       const ids = [...active];
       if (ids.length === 0) return;
-      const sentAt = Date.now();
+      const sentAt = performance.now();
       await renew(ids, sentAt).catch(async (error: unknown) => {
         failed(ids, error);
         // One by one: a row that makes the statement fail must not cost the others their lease.
-        for (const id of ids) await renew([id], Date.now()).catch((one: unknown) => failed([id], one));
+        for (const id of ids) await renew([id], performance.now()).catch((one: unknown) => failed([id], one));
       });
-      for (const [id, until] of expiresAt) if (until <= Date.now()) lose(id, "not renewed in time");
+      for (const [id, until] of expiresAt) if (until <= performance.now()) lose(id, "not renewed in time");
     } finally {
       running = false;
     }
@@ -86,7 +89,7 @@ export function keepEventLeases(input: {
   const timer = setInterval(() => void tick(), leaseMs / 3);
 
   return {
-    owns: (id) => active.has(id) && (expiresAt.get(id) ?? 0) > Date.now(),
+    owns: (id) => active.has(id) && (expiresAt.get(id) ?? 0) > performance.now(),
     signal: (id) => aborts.get(id)?.signal ?? AbortSignal.abort(),
     stop() {
       clearInterval(timer);

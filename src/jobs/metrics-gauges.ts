@@ -6,7 +6,7 @@ import { lastFinishedRuns } from "../db/runs.repository.js";
 import type { Database } from "../db/schema.js";
 import { inboxStats } from "../db/webhook-events.repository.js";
 import type { Metrics } from "../metrics.js";
-import { breachCountsByReason, openCountsByReason } from "../pending/queue.js";
+import { breachCountsByReason, openCountsByReason } from "../pending/open-actions.js";
 
 /**
  * The gauges that describe the database, read at scrape time so every replica reports the same figures. Each

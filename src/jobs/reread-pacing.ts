@@ -3,7 +3,8 @@
  * (`perMinute`), with a small burst. Without it a burst of events would spend the whole minute's budget in its
  * first seconds, re-reading each resource again as each of its events arrives; paced, the events of a burst wait
  * in the inbox, where one re-read answers every waiting event of a resource, and the budget keeps room for the
- * people pressing buttons and for reconciliation. A token bucket on the injected clock; one token per resource.
+ * people pressing buttons and for reconciliation. A token bucket on elapsed time (the injected `now`, by default
+ * the monotonic clock); one token per resource.
  */
 export interface RereadPacing {
   /** Re-reads that may start now. */
@@ -17,9 +18,10 @@ export interface RereadPacing {
 export function createRereadPacing(options: {
   perMinute: number;
   burst: number;
+  /** Milliseconds from any clock that only moves forward; the refill needs only the time between two calls. */
   now?: () => number;
 }): RereadPacing {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
   const perMs = options.perMinute / 60_000;
   let tokens = options.burst;
   let at = now();

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { type AuditRow, appendAudit, listAuditTrail } from "../db/audit-log.repository.js";
 import { linkCustomerChannel } from "../db/customer-channels.repository.js";
+import { knownUserIdOf } from "../db/known-ids.repository.js";
 import { pendingActionsMentioning } from "../db/pending-actions.repository.js";
 import type { Database } from "../db/schema.js";
 import type { PeekerClient } from "../peeker/client.js";
@@ -66,14 +67,8 @@ export async function linkCustomer(
 
 /** A customer's `usr_` id from an email: the cards we track first, then Peeker's orders of that email. */
 async function customerIdOf(deps: LinkDeps, email: string): Promise<string | undefined> {
-  const known = await deps.db
-    .selectFrom("pending_actions")
-    .select("user_id")
-    .where((eb) => eb(eb.fn("lower", ["customer_email"]), "=", email))
-    .where("user_id", "is not", null)
-    .orderBy("opened_at", "desc")
-    .executeTakeFirst();
-  if (known?.user_id) return known.user_id;
+  const known = await knownUserIdOf(deps.db, email);
+  if (known) return known;
   const page = await deps.peeker
     .listOrders({ user_email: email, per_page: 1 }, { interactive: true })
     .firstPage();

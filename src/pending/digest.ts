@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { resolvedCountsByWhom, resolvedTimes } from "../db/resolved-actions.repository.js";
 import type { Database } from "../db/schema.js";
 import {
   breachCountsByReason,
@@ -6,7 +7,7 @@ import {
   openCountsByReason,
   type QueueItem,
   type ReasonCount,
-} from "./queue.js";
+} from "./open-actions.js";
 import type { PendingReasonSla } from "./reason-sla.js";
 
 /**
@@ -55,7 +56,7 @@ export async function computeDigest(db: Kysely<Database>, options: DigestOptions
     breachCountsByReason(db, now, sla),
     oldestOpen(db, { limit: options.breachesShown ?? 5, breachedAt: { now, sla } }),
     resolvedStats(db, since, now),
-    resolvedByWhom(db, since, now),
+    resolvedCountsByWhom(db, since, now),
   ]);
   return {
     now,
@@ -73,31 +74,9 @@ async function resolvedStats(
   since: Date,
   now: Date,
 ): Promise<{ total: number; medianMs: number | undefined; p90Ms: number | undefined }> {
-  const result = await sql<{ total: string; median: number | null; p90: number | null }>`
-    SELECT count(*) AS total,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - opened_at)) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - opened_at)) AS p90
-      FROM pending_actions
-     WHERE state = 'resolved' AND resolved_at > ${since} AND resolved_at <= ${now}`.execute(db);
-  const row = result.rows[0];
-  const ms = (seconds: number | null | undefined) =>
-    seconds === null || seconds === undefined ? undefined : Math.max(0, Number(seconds) * 1000);
-  return { total: Number(row?.total ?? 0), medianMs: ms(row?.median), p90Ms: ms(row?.p90) };
-}
-
-async function resolvedByWhom(db: Kysely<Database>, since: Date, now: Date) {
-  const rows = await db
-    .selectFrom("pending_actions")
-    .select([sql<string>`coalesce(resolved_by, 'system')`.as("by"), sql<string>`count(*)`.as("count")])
-    .where("state", "=", "resolved")
-    .where("resolved_at", ">", since)
-    .where("resolved_at", "<=", now)
-    .groupBy(sql`coalesce(resolved_by, 'system')`)
-    .orderBy(sql`count(*)`, "desc")
-    .orderBy(sql`coalesce(resolved_by, 'system')`)
-    .limit(25)
-    .execute();
-  return rows.map((r) => ({ by: r.by, count: Number(r.count) }));
+  const times = await resolvedTimes(db, since, now);
+  const ms = (seconds: number | null) => (seconds === null ? undefined : Math.max(0, seconds * 1000));
+  return { total: times.total, medianMs: ms(times.medianSeconds), p90Ms: ms(times.p90Seconds) };
 }
 
 function sum(counts: ReasonCount[]): number {

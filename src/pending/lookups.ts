@@ -12,7 +12,7 @@ import {
   openCountsByReason,
   type QueueItem,
   type ReasonCount,
-} from "./queue.js";
+} from "./open-actions.js";
 
 /**
  * The read model of the `/peeker` lookups: what Peeker says about an order, import, swap or domain now, beside the

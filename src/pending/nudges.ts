@@ -1,8 +1,8 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import type { Database } from "../db/schema.js";
+import { dueNudges, markNudged } from "../db/sla-nudges.repository.js";
 import type { CardPublisher } from "./apply-snapshot.js";
-import { slaMinutesOf } from "./queue.js";
 import type { PendingReasonSla } from "./reason-sla.js";
 
 /**
@@ -31,52 +31,19 @@ export interface NudgeResult {
   more: boolean;
 }
 
-interface Candidate {
-  id: string;
-  opened_at: Date;
-  claimed_by: string | null;
-  sla_min: number;
-  period_start: Date;
-}
-
 export async function runNudges(options: NudgeOptions): Promise<NudgeResult> {
   const { db, now } = options;
   const limit = options.limit ?? 200;
-  const slaMin = slaMinutesOf(options.sla, sql.ref("p.reason"));
   // Held cards (backlog guard) are skipped: their thread does not exist yet and would get a pile of late lines.
-  const candidates = await sql<Candidate>`
-    WITH c AS (
-      SELECT p.id, p.opened_at, p.claimed_by, p.sla_nudged_for, ${slaMin} AS sla_min
-        FROM pending_actions p JOIN slack_cards s ON s.pending_action_id = p.id
-       WHERE p.state = 'open' AND NOT s.held
-    ), due AS (
-      SELECT id, opened_at, claimed_by, sla_nudged_for, sla_min,
-             opened_at + make_interval(mins =>
-               (floor(extract(epoch FROM ${now}::timestamptz - opened_at) / 60 / sla_min) * sla_min)::int
-             ) AS period_start
-        FROM c
-       WHERE ${now}::timestamptz - opened_at >= make_interval(mins => sla_min)
-    )
-    SELECT id, opened_at, claimed_by, sla_min, period_start FROM due
-     WHERE sla_nudged_for IS NULL OR sla_nudged_for < period_start
-     ORDER BY opened_at, id
-     LIMIT ${limit + 1}`.execute(db);
-  const batch = candidates.rows.slice(0, limit);
+  // One more than the limit, to tell whether some wait for the next run.
+  const candidates = await dueNudges(db, { now, sla: options.sla, limit: limit + 1 });
+  const batch = candidates.slice(0, limit);
   const groups = options.operators.filter((id) => id.startsWith("S"));
 
   const nudged = await db.transaction().execute(async (trx) => {
     const audit: AuditEntry[] = [];
     for (const candidate of batch) {
-      const row = await trx
-        .updateTable("pending_actions")
-        .set({ sla_nudged_for: candidate.period_start })
-        .where("id", "=", candidate.id)
-        .where("state", "=", "open")
-        .where((eb) =>
-          eb.or([eb("sla_nudged_for", "is", null), eb("sla_nudged_for", "<", candidate.period_start)]),
-        )
-        .returningAll()
-        .executeTakeFirst();
+      const row = await markNudged(trx, candidate.id, candidate.period_start);
       if (!row) continue;
       const slaMs = candidate.sla_min * 60_000;
       const waitedMs = now.getTime() - row.opened_at.getTime();
@@ -107,5 +74,5 @@ export async function runNudges(options: NudgeOptions): Promise<NudgeResult> {
     await appendAudit(trx, audit);
     return audit.length;
   });
-  return { nudged, more: candidates.rows.length > batch.length };
+  return { nudged, more: candidates.length > batch.length };
 }

@@ -12,7 +12,7 @@ import { type InboxStats, inboxStats, retryFailedEvent } from "../db/webhook-eve
 import type { PeekerClient } from "../peeker/client.js";
 import type { Me } from "../peeker/types.js";
 import { SLASH_PEEKER_CALL } from "./lookups.js";
-import { openCountsByReason } from "./queue.js";
+import { openCountsByReason } from "./open-actions.js";
 
 /**
  * How the bot itself is doing (`/peeker status`, `/peeker reconcile`): the webhook inbox and its failed events,

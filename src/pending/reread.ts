@@ -1,8 +1,9 @@
 import type { PeekerClient } from "../peeker/client.js";
 import { PeekerError } from "../peeker/errors.js";
-import type { Domain, DomainImport, PendingOrderAction, ResourceAction, Swap } from "../peeker/types.js";
+import type { PendingOrderAction } from "../peeker/types.js";
 import { cardKeyFor } from "./card-keys.js";
-import type { ObservedAction, ResourceKind, Snapshot } from "./snapshot.js";
+import { actionsOf, requestIdsOf } from "./resource-actions.js";
+import type { ObservedAction, Snapshot } from "./snapshot.js";
 
 /**
  * Re-reading Peeker (design §3): events are hints, these reads decide. Each returns the snapshots of what is
@@ -30,7 +31,7 @@ export async function rereadOrder(peeker: PeekerReader, orderId: string): Promis
   const rows: PendingOrderAction[] = [];
   const walk = peeker.listPendingActions({ order_id: orderId, status: "open" });
   for await (const row of walk) rows.push(row);
-  const requestIds = [order.requestId].filter(isString);
+  const requestIds = requestIdsOf(order.requestId);
   const customer = { userId: order.data.user_id, customerEmail: order.data.email ?? null };
   return [
     {
@@ -62,7 +63,7 @@ export async function rereadOrderlessCard(
       scope: { column: "card_key", id: cardKey },
       open: groupPendingRows(rows, {}).filter((action) => action.cardKey === cardKey),
       resolution: "No longer listed by Peeker",
-      requestIds: [requestId].filter(isString),
+      requestIds: requestIdsOf(requestId),
     },
   ];
 }
@@ -145,7 +146,7 @@ export async function rereadImport(peeker: PeekerReader, importId: string): Prom
       scope: { column: "import_id", id: imp.id },
       open,
       resolution: imp.status === "completed" ? "Import completed" : `Import is ${imp.status}`,
-      requestIds: [result.requestId].filter(isString),
+      requestIds: requestIdsOf(result.requestId),
     },
   ];
 }
@@ -199,166 +200,7 @@ export async function rereadDomain(
     scope: { column: "domain_id", id: domain.id, kinds: ["domain"] },
     open,
     resolution: domain.status === "active" ? "Domain connected" : `Domain is ${domain.status}`,
-    requestIds: [result.requestId].filter(isString),
+    requestIds: requestIdsOf(result.requestId),
   });
   return snapshots;
-}
-
-export async function rereadSwap(peeker: PeekerReader, swapId: string): Promise<Snapshot[]> {
-  let result: Awaited<ReturnType<PeekerReader["getSwap"]>>;
-  try {
-    result = await peeker.getSwap(swapId);
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
-  return swapSnapshots(result.data, result.requestId);
-}
-
-/**
- * What one swap says is open now: shared by the swap re-read and the reconciliation walk of
- * `GET /swaps?status=action_required`, whose rows are the same resource.
- */
-export function swapSnapshots(swap: Swap, requestId: string | undefined): Snapshot[] {
-  const requestIds = [requestId].filter(isString);
-  const base = {
-    reason: "replace_domain",
-    resourceKind: "swap" as const,
-    resourceId: swap.id,
-    swapId: swap.id,
-    domainId: swap.domain_id,
-    details: { resourceStatus: swap.status },
-    openedAt: new Date(swap.created_at),
-  };
-  switch (swap.status) {
-    case "completed":
-      // Every action tied to this swap (the domain's card too) is done.
-      return [
-        { scope: { column: "swap_id", id: swap.id }, open: [], resolution: swapDone(swap), requestIds },
-      ];
-    case "action_required":
-      return [
-        {
-          scope: { column: "swap_id", id: swap.id, kinds: ["swap"] },
-          open: actionsOf(swap, "swap").map((action) => ({
-            ...base,
-            ...action,
-            cardKey: cardKeyFor({ reason: action.reason, domainId: swap.domain_id, resourceId: swap.id }),
-          })),
-          resolution: `Swap is ${swap.status}`,
-          // A card waiting on this swap (resolving) needs the team again: Peeker wants input before it goes on.
-          reopenWhy: `Swap ${swap.id} needs action`,
-          requestIds,
-        },
-      ];
-    case "failed":
-      return [
-        {
-          open: [
-            {
-              ...base,
-              cardKey: cardKeyFor({
-                reason: "replace_domain",
-                domainId: swap.domain_id,
-                resourceId: swap.id,
-              }),
-              peekerActionIds: [],
-              message: swap.message ?? `Swap ${swap.id} failed`,
-            },
-          ],
-          resolution: "",
-          reopenWhy: `Swap ${swap.id} failed`,
-          requestIds,
-        },
-      ];
-    default:
-      // created / in_progress: a card is open exactly while Peeker lists its action, so an open card of this swap
-      // whose action was resolved outside Slack resolves. A card `resolving` on this swap is ours, waiting for
-      // the swap to complete or fail (src/pending/resolve-swap.ts): it is spared.
-      return [
-        {
-          scope: { column: "swap_id", id: swap.id, kinds: ["swap"] },
-          open: actionsOf(swap, "swap").map((action) => ({
-            ...base,
-            ...action,
-            cardKey: cardKeyFor({ reason: action.reason, domainId: swap.domain_id, resourceId: swap.id }),
-          })),
-          resolution: `Swap is ${swap.status}`,
-          spareResolving: true,
-          requestIds,
-        },
-      ];
-  }
-}
-
-function swapDone(swap: Swap): string {
-  return swap.replacement_domain
-    ? `Swapped to ${swap.replacement_domain} (${swap.id})`
-    : `Swap ${swap.id} completed`;
-}
-
-/**
- * The open actions a domain, import or swap carries (design §8): `pending_actions[]` when listed, otherwise
- * one action from the resource's own `reason` while it is `action_required`.
- */
-function actionsOf(
-  resource: Domain | DomainImport | Swap,
-  kind: ResourceKind,
-): Array<
-  Pick<ObservedAction, "reason" | "resourceKind" | "resourceId" | "peekerActionIds" | "message" | "openedAt">
-> {
-  const listed: ResourceAction[] = resource.pending_actions ?? [];
-  const openedAt = new Date(resource.created_at ?? 0);
-  if (listed.length > 0) {
-    const byReason = new Map<string, ResourceAction[]>();
-    for (const action of listed)
-      byReason.set(action.reason, [...(byReason.get(action.reason) ?? []), action]);
-    return [...byReason.entries()].flatMap(([reason, actions]) =>
-      // Unknown reasons get one card per Peeker action; known ones group per resource.
-      isGroupedReason(reason)
-        ? [
-            {
-              reason,
-              resourceKind: kind,
-              resourceId: resource.id,
-              peekerActionIds: actions.map((a) => a.id).sort(),
-              message: actions[0]?.message ?? resource.message ?? null,
-              openedAt,
-            },
-          ]
-        : actions.map((a) => ({
-            reason,
-            resourceKind: kind,
-            resourceId: resource.id,
-            peekerActionIds: [a.id],
-            message: a.message ?? null,
-            openedAt,
-          })),
-    );
-  }
-  if (resource.status === "action_required" && resource.reason) {
-    return [
-      {
-        reason: resource.reason,
-        resourceKind: kind,
-        resourceId: resource.id,
-        peekerActionIds: [],
-        message: resource.message ?? null,
-        openedAt,
-      },
-    ];
-  }
-  return [];
-}
-
-function isGroupedReason(reason: string): boolean {
-  return (
-    reason === "update_nameservers" ||
-    reason === "replace_domain" ||
-    reason === "profile_picture_not_accessible"
-  );
-}
-
-function isString(value: string | undefined): value is string {
-  return typeof value === "string";
 }

@@ -1,5 +1,15 @@
 import { hostname } from "node:os";
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import {
+  appliedReadStarts,
+  beginResourceRead,
+  lockResourceReads,
+  markReadsApplied,
+  nextReadNumber,
+  releaseLeaseOfHolder,
+  releaseResourceLease,
+  takeResourceLease,
+} from "../db/resource-reads.repository.js";
 import type { Database } from "../db/schema.js";
 
 /**
@@ -56,12 +66,7 @@ async function settleOwed(db: Kysely<Database>): Promise<void> {
       continue;
     }
     try {
-      await db
-        .updateTable("resource_reads")
-        .set({ leased_by: null, lease_token: null, leased_until: null })
-        .where("resource_key", "=", resource)
-        .where("leased_by", "=", HOLDER)
-        .execute();
+      await releaseLeaseOfHolder(db, resource, HOLDER);
       owed.delete(resource);
     } catch {
       return; // still unreachable: the next tick tries again
@@ -85,26 +90,20 @@ export async function takeLease(
   resource: string,
   seconds = LEASE_SECONDS,
 ): Promise<LeasedRead | undefined> {
-  const result = await sql<{ seq: string; started_at: Date; leased_until: Date }>`
-    WITH n AS (SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at)
-    INSERT INTO resource_reads AS r (resource_key, leased_by, lease_token, leased_until, read_seq, read_started_at)
-    SELECT ${resource}, ${HOLDER}, n.seq, n.at + make_interval(secs => ${seconds}), n.seq, n.at FROM n
-    ON CONFLICT (resource_key) DO UPDATE
-       SET leased_by = excluded.leased_by, lease_token = excluded.lease_token, leased_until = excluded.leased_until,
-           read_seq = excluded.read_seq, read_started_at = excluded.read_started_at
-     WHERE r.leased_until IS NULL OR r.leased_until < clock_timestamp()
-        OR (r.leased_by = ${HOLDER} AND ${!heldHere.has(resource)})
-    RETURNING r.read_seq AS seq, r.read_started_at AS started_at, r.leased_until`
-    .execute(db)
-    .catch((error: unknown) => {
-      // The statement may have committed with its answer lost: the lease is given back once the database answers.
-      if (!heldHere.has(resource)) owe(db, resource);
-      throw error;
-    });
-  const row = result.rows[0];
-  if (!row) return undefined;
+  // A lease of ours that this process no longer uses is one whose give-back failed: taken back at once.
+  const taken = await takeResourceLease(db, {
+    resource,
+    holder: HOLDER,
+    seconds,
+    retakeOwn: !heldHere.has(resource),
+  }).catch((error: unknown) => {
+    // The statement may have committed with its answer lost: the lease is given back once the database answers.
+    if (!heldHere.has(resource)) owe(db, resource);
+    throw error;
+  });
+  if (!taken) return undefined;
   heldHere.add(resource);
-  return { resource, seq: String(row.seq), startedAt: row.started_at, leasedUntil: row.leased_until };
+  return { resource, ...taken };
 }
 
 /**
@@ -112,17 +111,9 @@ export async function takeLease(
  * re-read) and for a resource a composite re-read discovers (a domain's import). Ordering still holds.
  */
 export async function beginRead(db: Kysely<Database>, resource: string): Promise<ReadTicket> {
-  const result = await sql<{ seq: string; started_at: Date }>`
-    WITH n AS (SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at),
-         upsert AS (
-           INSERT INTO resource_reads AS r (resource_key, read_seq, read_started_at)
-           SELECT ${resource}, n.seq, n.at FROM n
-           ON CONFLICT (resource_key) DO UPDATE
-              SET read_seq = greatest(r.read_seq, excluded.read_seq), read_started_at = excluded.read_started_at)
-    SELECT seq, at AS started_at FROM n`.execute(db);
-  const row = result.rows[0];
-  if (!row) throw new Error(`could not begin a read of ${resource}`);
-  return { resource, seq: String(row.seq), startedAt: row.started_at };
+  const read = await beginResourceRead(db, resource);
+  if (!read) throw new Error(`could not begin a read of ${resource}`);
+  return { resource, ...read };
 }
 
 /**
@@ -130,11 +121,9 @@ export async function beginRead(db: Kysely<Database>, resource: string): Promise
  * database's time, the clock an event's arrival is compared with.
  */
 export async function readNumberNow(db: Kysely<Database>): Promise<Omit<ReadTicket, "resource">> {
-  const result = await sql<{ seq: string; at: Date }>`
-    SELECT nextval('resource_read_seq') AS seq, clock_timestamp() AS at`.execute(db);
-  const row = result.rows[0];
-  if (!row) throw new Error("could not take a read number");
-  return { seq: String(row.seq), startedAt: row.at };
+  const read = await nextReadNumber(db);
+  if (!read) throw new Error("could not take a read number");
+  return read;
 }
 
 /**
@@ -142,29 +131,16 @@ export async function readNumberNow(db: Kysely<Database>): Promise<Omit<ReadTick
  * what was applied (issue #14). Resources never applied are left out.
  */
 export async function appliedReadsStarted(db: Kysely<Database>, keys: string[]): Promise<Map<string, Date>> {
-  if (keys.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("resource_reads")
-    .select(["resource_key", "applied_read_started_at"])
-    .where("resource_key", "in", keys)
-    .where("applied_read_started_at", "is not", null)
-    .execute();
-  return new Map(rows.map((r) => [r.resource_key, r.applied_read_started_at as Date]));
+  return appliedReadStarts(db, keys);
 }
 
 /** Gives the lease back, if it is still ours (an expired lease someone else took has another token). */
 export async function releaseLease(db: Kysely<Database>, lease: LeasedRead): Promise<void> {
   heldHere.delete(lease.resource);
-  await db
-    .updateTable("resource_reads")
-    .set({ leased_by: null, lease_token: null, leased_until: null })
-    .where("resource_key", "=", lease.resource)
-    .where("lease_token", "=", lease.seq)
-    .execute()
-    .catch((error: unknown) => {
-      owe(db, lease.resource);
-      throw error;
-    });
+  await releaseResourceLease(db, lease.resource, lease.seq).catch((error: unknown) => {
+    owe(db, lease.resource);
+    throw error;
+  });
 }
 
 /**
@@ -182,19 +158,9 @@ export async function admitReads(
     const seen = newest.get(read.resource);
     if (!seen || BigInt(read.seq) > BigInt(seen.seq)) newest.set(read.resource, read);
   }
-  const keys = [...newest.keys()].sort();
+  const keys = [...newest.keys()];
   if (keys.length === 0) return new Set();
-  await sql`
-    INSERT INTO resource_reads (resource_key)
-    SELECT k FROM unnest(${keys}::text[]) AS k ORDER BY 1
-    ON CONFLICT (resource_key) DO NOTHING`.execute(trx);
-  const rows = await trx
-    .selectFrom("resource_reads")
-    .select(["resource_key", "applied_read_seq"])
-    .where("resource_key", "in", keys)
-    .orderBy("resource_key")
-    .forUpdate()
-    .execute();
+  const rows = await lockResourceReads(trx, keys);
   const admitted = new Set<string>();
   for (const row of rows) {
     const read = newest.get(row.resource_key);
@@ -202,19 +168,19 @@ export async function admitReads(
     if (row.applied_read_seq !== null && BigInt(read.seq) <= BigInt(row.applied_read_seq)) continue;
     admitted.add(row.resource_key);
   }
-  if (admitted.size > 0) {
-    const keysIn = [...admitted];
-    const seqs = keysIn.map((key) => newest.get(key)?.seq ?? "0");
-    // Only a read whose snapshots are all applied once admitted may answer the events stored before it (issue
-    // #14); a reconcile walk can still skip a group it admitted (a row changed during the walk), so it says no.
-    const answers = options.answersEarlierEvents ?? true;
-    const starts = keysIn.map((key) => (answers ? (newest.get(key)?.startedAt.toISOString() ?? null) : null));
-    await sql`
-      UPDATE resource_reads AS r
-         SET applied_read_seq = a.seq::bigint, applied_at = clock_timestamp(),
-             applied_read_started_at = coalesce(a.started, r.applied_read_started_at)
-        FROM unnest(${keysIn}::text[], ${seqs}::text[], ${starts}::timestamptz[]) AS a(key, seq, started)
-       WHERE r.resource_key = a.key`.execute(trx);
-  }
+  // Only a read whose snapshots are all applied once admitted may answer the events stored before it (issue
+  // #14); a reconcile walk can still skip a group it admitted (a row changed during the walk), so it says no.
+  const answers = options.answersEarlierEvents ?? true;
+  await markReadsApplied(
+    trx,
+    [...admitted].map((key) => {
+      const read = newest.get(key);
+      return {
+        resource: key,
+        seq: read?.seq ?? "0",
+        started: answers ? (read?.startedAt.toISOString() ?? null) : null,
+      };
+    }),
+  );
   return admitted;
 }

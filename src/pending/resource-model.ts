@@ -1,12 +1,6 @@
 import type { WebhookEvent } from "../peeker/webhooks.js";
-import {
-  type PeekerReader,
-  rereadDomain,
-  rereadImport,
-  rereadOrder,
-  rereadOrderlessCard,
-  rereadSwap,
-} from "./reread.js";
+import { type PeekerReader, rereadDomain, rereadImport, rereadOrder, rereadOrderlessCard } from "./reread.js";
+import { rereadSwap } from "./reread-swap.js";
 import type { ReadTicket } from "./resource-lease.js";
 import type { Snapshot } from "./snapshot.js";
 

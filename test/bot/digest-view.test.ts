@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderDigest } from "../../src/bot/views/digest.js";
 import { renderHome } from "../../src/bot/views/home.js";
 import type { DigestData } from "../../src/pending/digest.js";
-import type { QueueItem } from "../../src/pending/queue.js";
+import type { QueueItem } from "../../src/pending/open-actions.js";
 import { blockProblems, LIMITS, totalTextLength } from "../support/slack-fake/index.js";
 
 const now = new Date("2026-05-04T09:00:00Z");

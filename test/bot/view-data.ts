@@ -7,7 +7,7 @@
 
 import type { PendingActionRow } from "../../src/db/schema.js";
 import { escapeMrkdwn } from "../../src/mrkdwn.js";
-import type { QueueItem, ReasonCount } from "../../src/pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../src/pending/open-actions.js";
 
 export type Size = "empty" | "typical" | "extreme";
 export const SIZES: readonly Size[] = ["empty", "typical", "extreme"];

@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import type { Domain, DomainImport, Order, PendingOrderAction, Swap } from "../../peeker/types.js";
-import type { QueueItem, ReasonCount } from "../../pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../pending/open-actions.js";
 import {
   date,
   domainList,

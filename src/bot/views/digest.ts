@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import type { DigestData } from "../../pending/digest.js";
-import type { QueueItem } from "../../pending/queue.js";
+import type { QueueItem } from "../../pending/open-actions.js";
 import { andMore, clip, code, formatDuration, link, mention, takeWithRest } from "./format.js";
 import { reasonLabel } from "./reasons.js";
 

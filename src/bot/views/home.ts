@@ -1,5 +1,5 @@
 import type { types } from "@slack/bolt";
-import type { QueueItem, ReasonCount } from "../../pending/queue.js";
+import type { QueueItem, ReasonCount } from "../../pending/open-actions.js";
 import { ACTION_IDS } from "../action-ids.js";
 import { itemLine } from "./digest.js";
 import { andMore, clip, code, formatDuration, slackDate, takeWithRest } from "./format.js";
