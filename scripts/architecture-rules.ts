@@ -1,7 +1,7 @@
 /**
  * The layering of design §2, written down once and checked by `npm run lint` (scripts/check-architecture.ts).
  *
- * A module's *layer* is its first folder under `src/` (`src/pending/queue.ts` → `pending`), or the file itself
+ * A module's *layer* is its first folder under `src/` (`src/pending/open-actions.ts` → `pending`), or the file itself
  * for the files at the top of `src/` (`src/main.ts` → `main.ts`). Files at the top (clock, logger, metrics, …)
  * are shared kernels: any layer may use them unless a rule below says otherwise.
  */

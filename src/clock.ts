@@ -1,5 +1,5 @@
 /**
- * Time is injected everywhere in the domain so tests can pin it. Only main.ts builds the system clock.
+ * Time is injected everywhere in the domain so tests can pin it. Only the entry point (src/main.ts) reads the system clock.
  */
 export interface Clock {
   now(): Date;

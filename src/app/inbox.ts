@@ -36,8 +36,8 @@ export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
     pacing: createRereadPacing({
       // Three quarters of the budget: a re-read may cost two calls, and buttons and reconciliation need room.
       perMinute: Math.max(1, Math.floor(config.peeker.requestsPerMinute * 0.75)),
+      // Refilled on the monotonic default clock: a token bucket needs only the time between two calls.
       burst: config.inbox.rereadBurst,
-      now: () => clock.now().getTime(),
     }),
     handle: async (events) => {
       const outcome = await processEvents(

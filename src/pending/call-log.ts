@@ -12,7 +12,7 @@ export type PeekerCallRecord = Omit<PeekerCallInfo, "ms"> & { ms: number };
 
 const storage = new AsyncLocalStorage<PeekerCallRecord[]>();
 
-/** Wire into the Peeker client's `onCall` (main.ts). Outside a flow it does nothing. */
+/** Wire into the Peeker client's `onCall` (src/app/core.ts). Outside a flow it does nothing. */
 export function recordPeekerCall(info: PeekerCallInfo): void {
   storage.getStore()?.push({ ...info });
 }

@@ -22,7 +22,7 @@ export function writeInFlight(row: PendingActionRow): boolean {
   return row.intent_kind !== null && WRITE_INTENTS.has(row.intent_kind);
 }
 
-/** The resolving note our swap's recording writes (src/pending/resolve-swap.ts recordSwapCreated). */
+/** The resolving note our swap's recording writes (src/pending/swap-outcomes.ts recordSwapCreated). */
 function ourSwapNote(swapId: string): string {
   return `Swap ${swapId} in progress`;
 }

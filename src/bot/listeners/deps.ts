@@ -11,8 +11,9 @@ import type { HomeService } from "../home.js";
 import type { PermalinkLookup } from "../slack-clients.js";
 
 /**
- * What every Slack listener may use; built once in main.ts. Listeners reach the database and Peeker only
- * through the domain objects here: the read models, and `flows`, which they pass on unchanged.
+ * What every Slack listener may use; built once by the composition root (src/app/bot.ts `listenerDeps`).
+ * Listeners reach the database and Peeker only through the domain objects here: the read models, and `flows`,
+ * which they pass on unchanged.
  */
 export interface ListenerDeps {
   config: Config;

@@ -1,6 +1,6 @@
 /**
- * The Slack calls the outbox senders make (cards, thread lines, the backlog summary, customer messages); main.ts
- * backs it with a WebClient of its own (design §10, src/bot/slack-clients.ts). Each part takes only the calls it
+ * The Slack calls the outbox senders make (cards, thread lines, the backlog summary, customer messages); the
+ * composition root (src/app/) backs it with a WebClient of its own (design §10, src/bot/slack-clients.ts). Each part takes only the calls it
  * needs, so a test passes a plain object.
  */
 export interface SlackPoster {
