@@ -58,18 +58,14 @@ interface BotContext {
 
 export async function startBot(config: Config, deps: BotDependencies): Promise<RunningBot> {
   const { logger } = deps;
+  // Built before anything starts, so a throw here leaves nothing running (components.start stops what started).
+  const workerId = newWorkerId();
+  const metrics = createMetrics();
+  const slack = createSlackClients(config, logger);
   const components = createComponents(logger);
   const { database, latest, url } = await components.start(databaseComponent(config, logger));
   const intakeDatabase = await components.start(intakePoolComponent(config, url, logger));
-  const context: BotContext = {
-    config,
-    logger,
-    clock: deps.clock,
-    workerId: newWorkerId(),
-    metrics: createMetrics(),
-    slack: createSlackClients(config, logger),
-    database,
-  };
+  const context: BotContext = { config, logger, clock: deps.clock, workerId, metrics, slack, database };
   // A part that throws while it is built (not started) still stops the database and pools already started.
   const port = await buildAndStart(components, context, intakeDatabase, latest, deps).catch(async (error) => {
     await components.stop().catch(() => {});

@@ -72,12 +72,15 @@ export function createVisibility(options: VisibilityOptions): Visibility {
       },
       slot,
     );
+  // Stopping aborts the refresh in flight between viewers (it used to be a timer nobody waited for): the stop
+  // waits for one publish at most, so a slow Slack cannot push the shutdown past its bound.
+  const stopping = new AbortController();
   const refresher = createWorkerLoop({
     name: "app-home",
     logger,
     pollMs: HOME_REFRESH_MS,
     tick: async () => {
-      await home.refresh();
+      await home.refresh(stopping.signal);
       return false;
     },
   });
@@ -92,7 +95,10 @@ export function createVisibility(options: VisibilityOptions): Visibility {
     homeRefresher: {
       name: "app home refresher",
       start: () => refresher.start(),
-      stop: () => refresher.stop(),
+      stop: () => {
+        stopping.abort();
+        return refresher.stop();
+      },
     },
   };
 }

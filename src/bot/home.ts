@@ -33,8 +33,11 @@ export interface HomeServiceOptions {
 export interface HomeService {
   /** Publishes the viewer's tab now and keeps it fresh for a while. */
   opened(userId: string): Promise<void>;
-  /** Republishes the recent viewers' tabs if what they show changed; never throws. */
-  refresh(): Promise<void>;
+  /**
+   * Republishes the recent viewers' tabs if what they show changed; never throws. An aborted `signal` stops it
+   * between viewers, so a shutdown waits for one publish at most, not for every stale tab on a slow Slack.
+   */
+  refresh(signal?: AbortSignal): Promise<void>;
 }
 
 export function createHomeService(options: HomeServiceOptions): HomeService {
@@ -65,13 +68,14 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
     }
   };
 
-  const refreshStale = async (now: number) => {
+  const refreshStale = async (now: number, signal: AbortSignal | undefined) => {
     const fingerprint = await homeFingerprint(db);
     if (lastFingerprint !== undefined && fingerprint !== lastFingerprint) {
       for (const userId of viewers.keys()) stale.add(userId);
     }
     lastFingerprint = fingerprint;
     for (const userId of [...stale]) {
+      if (signal?.aborted) return;
       if (now - (published.get(userId) ?? Number.NEGATIVE_INFINITY) < minGapMs) continue;
       await publish(userId).catch((error: Error) =>
         logger.warn({ err: { message: error.message }, userId }, "could not refresh the App Home"),
@@ -86,13 +90,13 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       if (lastFingerprint === undefined) lastFingerprint = await homeFingerprint(db).catch(() => undefined);
       await publish(userId);
     },
-    async refresh() {
+    async refresh(signal) {
       if (refreshing) return;
       refreshing = true;
       try {
         const now = performance.now();
         forgetOldViewers(now);
-        if (viewers.size > 0) await refreshStale(now);
+        if (viewers.size > 0) await refreshStale(now, signal);
       } catch (error) {
         logger.warn({ err: { message: (error as Error).message } }, "App Home refresh failed");
       } finally {
