@@ -9,6 +9,7 @@ import {
 import type { Database } from "../../src/db/schema.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { insertPendingRow } from "../support/pending-rows.js";
+import { waitFor } from "../support/wait.js";
 
 describe("the apply repository of pending_actions", () => {
   let database: TestDatabase;
@@ -52,12 +53,20 @@ describe("the apply repository of pending_actions", () => {
       await held;
       order.push("first done");
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => order.includes("first locked"), { what: "the first lock" });
     const second = inTransaction(async (trx) => {
       await lockActionsOfRead(trx, [row.card_key], []);
       order.push("second locked");
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The second locker is seen waiting on a row lock in PostgreSQL before the first lets go.
+    await waitFor(
+      async () =>
+        (
+          await sql<{ waiting: number }>`SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(database.handle.db)
+        ).rows[0]?.waiting,
+      { what: "the second locker to wait on the lock" },
+    );
     release();
     await Promise.all([first, second]);
     expect(order).toEqual(["first locked", "first done", "second locked"]);

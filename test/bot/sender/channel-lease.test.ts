@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type PacingOptions, takeChannel } from "../../../src/bot/sender/channel-lease.js";
 import { createTestDatabase, type TestDatabase } from "../../support/db.js";
+import { waitFor } from "../../support/wait.js";
 import { cardRow, queueCard, truncateOutbox } from "./sender-fixtures.js";
 
 /**
@@ -80,11 +81,28 @@ describe("a channel's sender lease and pacing", () => {
 
   it("renews the lease while it sends nothing, and stops once another worker has it", async () => {
     const turn = await takeChannel(db(), CHANNEL, { ...pacing("worker-a"), leaseSeconds: 0.3 });
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await turn?.ready()).toBe(true);
+    const lockedUntil = async () =>
+      (
+        await db()
+          .selectFrom("slack_channels")
+          .select("locked_until")
+          .where("channel", "=", CHANNEL)
+          .executeTakeFirstOrThrow()
+      ).locked_until?.getTime() ?? 0;
+    const taken = await lockedUntil();
+    // Asked again and again, the turn stays ready and renews the lease once a third of it has passed.
+    let ready = true;
+    await waitFor(
+      async () => {
+        ready = ready && Boolean(await turn?.ready());
+        return !ready || (await lockedUntil()) > taken;
+      },
+      { what: "the lease renewed" },
+    );
+    expect(ready).toBe(true);
     await sql`UPDATE slack_channels SET locked_by = 'worker-b', locked_until = now() + interval '1 minute'
                WHERE channel = ${CHANNEL}`.execute(db());
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await turn?.ready()).toBe(false);
+    // Its next renewal finds the lease taken, and the turn stops.
+    await waitFor(async () => (await turn?.ready()) === false, { what: "the turn to stop" });
   });
 });
