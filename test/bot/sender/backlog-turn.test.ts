@@ -1,10 +1,9 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createBacklogGuard } from "../../../src/bot/sender/backlog-guard.js";
 import { startBacklogTurn } from "../../../src/bot/sender/backlog-turn.js";
 import { nextOutboxItems } from "../../../src/db/slack-outbox.repository.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
-import { cardRow, postedCard, queueCard, truncateOutbox } from "./sender-fixtures.js";
+import { cardRow, postedCard, queueCard, useOutboxDatabase } from "./sender-fixtures.js";
 
 /**
  * The backlog guard's bookkeeping for one lease (src/bot/sender/backlog-turn.ts) on a real database: the room is
@@ -12,18 +11,8 @@ import { cardRow, postedCard, queueCard, truncateOutbox } from "./sender-fixture
  * after that count while the channel is full is held.
  */
 describe("the backlog turn", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0BACKLOG1";
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
-  });
 
   const due = async () => {
     const items = await nextOutboxItems(db(), CHANNEL, 10);

@@ -1,10 +1,16 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sendCard } from "../../../src/bot/sender/card-sender.js";
 import { slackTs } from "../../../src/bot/sender/message-lookup.js";
 import { CARD_EVENT_TYPE } from "../../../src/bot/views/card-model.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
-import { cardRow, fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } from "./sender-fixtures.js";
+import {
+  cardRow,
+  fakeSlack,
+  queueCard,
+  sendDeps,
+  slackErrors,
+  useOutboxDatabase,
+} from "./sender-fixtures.js";
 
 /**
  * The card sender (src/bot/sender/card-sender.ts) on a real database with a plain-object Slack client: a card is
@@ -12,18 +18,8 @@ import { cardRow, fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } 
  * answer is found by its metadata and adopted — or, when Slack does not answer the lookup, not posted at all.
  */
 describe("the card sender", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0CARDS101";
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
-  });
 
   it("posts a new card, which is `posting` in the database while the post is on its way", async () => {
     const action = await queueCard(db(), CHANNEL);

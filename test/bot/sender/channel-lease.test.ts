@@ -1,9 +1,8 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type PacingOptions, takeChannel } from "../../../src/bot/sender/channel-lease.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
 import { waitFor } from "../../support/wait.js";
-import { cardRow, queueCard, truncateOutbox } from "./sender-fixtures.js";
+import { cardRow, queueCard, useOutboxDatabase } from "./sender-fixtures.js";
 
 /**
  * The channel's lease and pacing (src/bot/sender/channel-lease.ts) on a real database: one worker at a time, a
@@ -11,23 +10,13 @@ import { cardRow, queueCard, truncateOutbox } from "./sender-fixtures.js";
  * the pacing statement even when the lease was lost meanwhile.
  */
 describe("a channel's sender lease and pacing", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0LEASE001";
   const pacing = (workerId: string): PacingOptions => ({
     workerId,
     leaseSeconds: 30,
     paceMs: 1000,
     pacedForMs: 60_000,
-  });
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
   });
 
   it("gives the channel to one worker at a time, and to the next once released", async () => {

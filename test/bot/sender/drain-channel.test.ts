@@ -1,11 +1,10 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createBacklogGuard } from "../../../src/bot/sender/backlog-guard.js";
 import { type DrainDeps, drainChannel } from "../../../src/bot/sender/drain-channel.js";
 import type { SlackPoster } from "../../../src/bot/sender/slack-poster.js";
 import { BACKLOG_EVENT_TYPE } from "../../../src/bot/views/backlog-summary.js";
 import { acquireChannelLease } from "../../../src/db/slack-channels.repository.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
 import {
   cardRow,
   fakeSlack,
@@ -15,7 +14,7 @@ import {
   queueLine,
   sendDeps,
   slackErrors,
-  truncateOutbox,
+  useOutboxDatabase,
 } from "./sender-fixtures.js";
 
 /**
@@ -25,8 +24,7 @@ import {
  * the guard moves cards, so a card held meanwhile is never posted.
  */
 describe("draining one channel", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0DRAIN001";
   const notStopping = () => false;
   const deps = (slack: SlackPoster, more: Partial<DrainDeps> = {}): DrainDeps => ({
@@ -36,15 +34,6 @@ describe("draining one channel", () => {
     maxSends: 60,
     random: () => 0,
     ...more,
-  });
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
   });
   const lockedBy = async () =>
     (

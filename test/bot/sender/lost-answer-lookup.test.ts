@@ -1,10 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findPostedCard, findPostedSummary } from "../../../src/bot/sender/lost-answer-lookup.js";
 import { LOOKUP_MARGIN_MS, slackTs } from "../../../src/bot/sender/message-lookup.js";
 import { BACKLOG_EVENT_TYPE } from "../../../src/bot/views/backlog-summary.js";
 import { CARD_EVENT_TYPE } from "../../../src/bot/views/card-model.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
-import { cardRow, fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } from "./sender-fixtures.js";
+import {
+  cardRow,
+  fakeSlack,
+  queueCard,
+  sendDeps,
+  slackErrors,
+  useOutboxDatabase,
+} from "./sender-fixtures.js";
 
 /**
  * The lost-answer lookup (src/bot/sender/lost-answer-lookup.ts): a card is looked for page after page among every
@@ -12,18 +18,8 @@ import { cardRow, fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } 
  * so instead of answering "absent".
  */
 describe("the lost-answer lookup", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0LOOKUP01";
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
-  });
 
   it("pages through the channel since the first attempt until it finds the card by its key", async () => {
     const action = await queueCard(db(), CHANNEL);

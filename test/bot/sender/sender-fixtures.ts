@@ -1,5 +1,6 @@
 import { ErrorCode } from "@slack/web-api";
 import { type Kysely, sql } from "kysely";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createSlackCall, type SendDeps } from "../../../src/bot/sender/slack-call.js";
 import type { HistoryPage, SlackPoster } from "../../../src/bot/sender/slack-poster.js";
 import { CARD_EVENT_TYPE } from "../../../src/bot/views/card-model.js";
@@ -8,6 +9,7 @@ import { upsertDesiredCard } from "../../../src/db/slack-cards.repository.js";
 import { queueThreadLine } from "../../../src/db/thread-lines.repository.js";
 import { silentLogger } from "../../../src/logger.js";
 import { createMetrics } from "../../../src/metrics.js";
+import { createTestDatabase, type TestDatabase } from "../../support/db.js";
 import { insertPendingRow } from "../../support/pending-rows.js";
 
 /**
@@ -113,4 +115,23 @@ export const lineRow = (db: Kysely<Database>, id: string) =>
 
 export async function truncateOutbox(db: Kysely<Database>) {
   await sql`TRUNCATE slack_channels, thread_lines, slack_cards, pending_actions CASCADE`.execute(db);
+}
+
+/**
+ * A database of the test file's own (cloned from the migrated template), dropped after it, with an empty outbox
+ * before each test; answers the handle's `db`. Registers the vitest hooks, so call it inside `describe`.
+ */
+export function useOutboxDatabase(): () => Kysely<Database> {
+  let database: TestDatabase;
+  const db = () => database.handle.db;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    await truncateOutbox(db());
+  });
+  return db;
 }

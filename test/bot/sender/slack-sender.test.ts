@@ -1,10 +1,9 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createSlackSender } from "../../../src/bot/slack-sender.js";
 import { silentLogger } from "../../../src/logger.js";
 import { createMetrics } from "../../../src/metrics.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
-import { cardRow, fakeSlack, queueCard, truncateOutbox } from "./sender-fixtures.js";
+import { cardRow, fakeSlack, queueCard, useOutboxDatabase } from "./sender-fixtures.js";
 
 /**
  * The Slack sender as main.ts builds it (src/bot/slack-sender.ts): one tick drains every channel with due work,
@@ -12,17 +11,7 @@ import { cardRow, fakeSlack, queueCard, truncateOutbox } from "./sender-fixtures
  * sender runs them no more.
  */
 describe("the Slack sender's tick", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
-  });
+  const db = useOutboxDatabase();
   const build = (extraTick: (stopping: () => boolean) => Promise<boolean>) => {
     const slack = fakeSlack();
     const sender = createSlackSender({

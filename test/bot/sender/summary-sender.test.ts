@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createBacklogGuard } from "../../../src/bot/sender/backlog-guard.js";
 import { sendSummary } from "../../../src/bot/sender/summary-sender.js";
 import { BACKLOG_EVENT_TYPE } from "../../../src/bot/views/backlog-summary.js";
 import { backlogSummaryState } from "../../../src/db/card-backlog.repository.js";
 import { acquireChannelLease } from "../../../src/db/slack-channels.repository.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
-import { fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } from "./sender-fixtures.js";
+import { fakeSlack, queueCard, sendDeps, slackErrors, useOutboxDatabase } from "./sender-fixtures.js";
 
 /**
  * The backlog summary sender (src/bot/sender/summary-sender.ts) on a real database: one summary per channel,
@@ -13,17 +12,10 @@ import { fakeSlack, queueCard, sendDeps, slackErrors, truncateOutbox } from "./s
  * summary someone deleted is forgotten so the next pass posts a new one.
  */
 describe("the backlog summary sender", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0SUMMARY1";
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  // After the outbox is emptied (useOutboxDatabase's hook runs first).
   beforeEach(async () => {
-    await truncateOutbox(db());
     await acquireChannelLease(db(), CHANNEL, "worker-a", 30);
   });
 

@@ -1,9 +1,8 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { THREAD_LINE_EVENT_TYPE } from "../../../src/bot/sender/lost-answer-lookup.js";
 import { sendLine } from "../../../src/bot/sender/thread-line-sender.js";
 import { nextOutboxItems } from "../../../src/db/slack-outbox.repository.js";
-import { createTestDatabase, type TestDatabase } from "../../support/db.js";
 import {
   fakeSlack,
   lineRow,
@@ -11,7 +10,7 @@ import {
   queueLine,
   sendDeps,
   slackErrors,
-  truncateOutbox,
+  useOutboxDatabase,
 } from "./sender-fixtures.js";
 
 /**
@@ -20,19 +19,9 @@ import {
  * thread's replies first, and never posted blind.
  */
 describe("the thread-line sender", () => {
-  let database: TestDatabase;
-  const db = () => database.handle.db;
+  const db = useOutboxDatabase();
   const CHANNEL = "C0LINES101";
   const THREAD = "1700000000.000050";
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
-  beforeEach(async () => {
-    await truncateOutbox(db());
-  });
 
   async function dueLine() {
     const card = await postedCard(db(), CHANNEL, THREAD);
