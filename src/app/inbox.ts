@@ -6,7 +6,7 @@ import { createRereadPacing } from "../jobs/reread-pacing.js";
 import type { WorkerLoop } from "../jobs/worker-loop.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { processEvents } from "../pending/process-event.js";
+import { classifyBareEvent, processEvents } from "../pending/process-event.js";
 import type { Core } from "./core.js";
 import { sequencerLoginOf } from "./core.js";
 
@@ -39,6 +39,7 @@ export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
       // Refilled on the monotonic default clock: a token bucket needs only the time between two calls.
       burst: config.inbox.rereadBurst,
     }),
+    classifyBareEvent: (event) => classifyBareEvent(event.event_id, event.payload),
     handle: async (events) => {
       const outcome = await processEvents(
         {

@@ -19,6 +19,11 @@ export interface InboxClaimSettings {
   pollMs: number;
   capacity: (() => BackgroundCapacity) | undefined;
   pacing: RereadPacing | undefined;
+  /**
+   * Whether events naming no resource come along in the claim; false when the processor settles them in bulk
+   * (src/jobs/inbox-bare-events.ts).
+   */
+  claimBare: boolean;
 }
 
 export interface ClaimedBatch {
@@ -47,7 +52,7 @@ export async function claimInboxBatch(settings: InboxClaimSettings): Promise<Cla
   const resources = Math.min(batchSize, room.now);
   const batch = await claimDueResources(db, workerId, {
     resources,
-    bareEvents: batchSize,
+    bareEvents: settings.claimBare ? batchSize : 0,
     maxEvents: batchSize * EVENTS_PER_RESOURCE,
     leaseSeconds,
   });
