@@ -94,8 +94,11 @@ export async function claimDueResources(
         FROM webhook_events
        WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
          AND (locked_until IS NULL OR locked_until < now())
-         -- Without bare events, none of them fills the head (a flood of them is settled in bulk elsewhere).
-         AND (${bareEvents} > 0 OR resource_key NOT LIKE 'event:%')
+         ${
+           // Without bare events, the head reads only the resources' due index (migrations/0011): a flood of bare
+           // events, settled in bulk elsewhere, is not stepped over.
+           bareEvents > 0 ? sql`` : sql`AND resource_key NOT LIKE 'event:%'`
+         }
        ORDER BY next_attempt_at
        LIMIT ${(resources + bareEvents) * 4}
     ), ranked AS (
