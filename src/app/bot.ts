@@ -129,7 +129,15 @@ async function startParts(
   const { core } = parts;
   const db = database.db;
   const wakeSender = () => core.senderLoop.wake();
-  const inbox = buildInbox(config, { db, logger, clock, workerId, metrics, core });
+  const inbox = buildInbox(config, {
+    db,
+    logger,
+    clock,
+    workerId,
+    metrics,
+    core,
+    intakePool: parts.intakeDatabase.pool,
+  });
   const visibility = createVisibility({
     config,
     db,

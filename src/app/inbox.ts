@@ -19,6 +19,8 @@ export interface InboxDeps {
   workerId: string;
   metrics: Metrics;
   core: Pick<Core, "peeker" | "publisher" | "senderLoop">;
+  /** The webhook intake's own pool: while requests wait for one of its connections, the processor yields. */
+  intakePool?: Pick<DatabaseHandle["pool"], "waitingCount">;
 }
 
 export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
@@ -39,6 +41,7 @@ export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
       // Refilled on the monotonic default clock: a token bucket needs only the time between two calls.
       burst: config.inbox.rereadBurst,
     }),
+    yieldToIntake: () => (deps.intakePool?.waitingCount ?? 0) > 0,
     classifyBareEvent: (event) => classifyBareEvent(event.event_id, event.payload),
     handle: async (events) => {
       const outcome = await processEvents(

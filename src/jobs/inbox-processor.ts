@@ -48,6 +48,12 @@ export interface InboxProcessorOptions {
    * Omitted: they are claimed and handled one by one, like any event.
    */
   classifyBareEvent?: (event: BareEvent) => BareEventVerdict;
+  /**
+   * While this answers true — the webhook intake is waiting for database connections (src/app/inbox.ts) — a tick
+   * claims and works on one resource only: under a flood the intake keeps its share of the database and the
+   * cores, and the events wait in the inbox, where they coalesce. Work goes on, one resource at a time.
+   */
+  yieldToIntake?: () => boolean;
   /** How many background Peeker calls may start now (src/peeker/budget.ts); unlimited when omitted. */
   capacity?: () => BackgroundCapacity;
   /** How fast re-reads start (src/jobs/reread-pacing.ts); unpaced when omitted. */
@@ -118,7 +124,8 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
     if (bare?.settled) metrics.eventsProcessed.inc({ outcome: "processed" }, bare.settled);
     // Sent before the claim: the leases it grants run out a lease later at the latest (src/jobs/event-leases.ts).
     const claimedAt = performance.now();
-    const claimed = await claimInboxBatch(claiming);
+    const yielding = options.yieldToIntake?.() ?? false;
+    const claimed = await claimInboxBatch(yielding ? { ...claiming, batchSize: 1 } : claiming);
     const { groups } = claimed;
     const full = claimed.full || (bare?.full ?? false);
     if (groups.length === 0) return full;
@@ -132,7 +139,7 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       claimedAt,
     });
     try {
-      const done = await runWithConcurrency(groups, concurrency, (group) =>
+      const done = await runWithConcurrency(groups, yielding ? 1 : concurrency, (group) =>
         handleGroup(options.handle, failures, group, leases),
       );
       await markBatchProcessed(db, workerId, metrics, done, leases);
