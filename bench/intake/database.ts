@@ -3,32 +3,63 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { auditValues } from "../../src/db/audit-log.repository.js";
+import { INSERT_SETTLED } from "../../src/db/inbox-intake.repository.js";
+import { eventFromObject } from "../../src/peeker/webhooks.js";
+import { inboxRowOf } from "../../src/pending/intake.js";
 import { admin } from "../lib/bench-database.js";
+import { noOpDeliveries } from "./deliveries.js";
 
 /** What the intake bench asks PostgreSQL directly: pgbench, inbox depth, the stored-or-not check. */
 
-/** pgbench running the intake's own INSERT (prepared) at `clients` connections; answers tps. */
+/**
+ * pgbench running the intake's own statement for the bench's no-op delivery (prepared), at `clients` connections;
+ * answers tps. The statement and its values are the bot's own (src/pending/intake.ts `inboxRowOf`, src/db
+ * `insertWebhookEvent`); only the event id is drawn in SQL, so each transaction stores a new row.
+ */
 export function pgbench(env: Record<string, string>, clients: number, seconds: number): number {
   const script = path.join(tmpdir(), `peeker-intake-${process.pid}.sql`);
-  const payload = JSON.stringify({
-    id: "evt",
-    type: "bench.delivery",
-    data: { id: "bench_1", status: "ok" },
-  });
-  writeFileSync(
-    script,
-    `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload)
-     VALUES ('pgb_' || md5(random()::text || clock_timestamp()::text), 'bench.delivery', to_timestamp(1795000000), '${payload}'::jsonb)
-     ON CONFLICT (event_id) DO NOTHING;\n`,
-  );
+  const statement = intakeStatementForPgbench();
+  writeFileSync(script, `${statement.sql};\n`);
   const result = spawnSync(
     "pgbench",
-    ["-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script],
+    [
+      "-n",
+      ...["-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script],
+      ...statement.variables.flatMap((v) => ["-D", v]),
+    ],
     { env: { ...process.env, ...env }, encoding: "utf8" },
   );
   const match = /tps = ([\d.]+)/.exec(result.stdout ?? "");
   if (!match) throw new Error(`pgbench failed: ${result.stderr || result.stdout}`);
   return Number(match[1]);
+}
+
+/**
+ * The statement with its values written in, the event id drawn in SQL, and no colon in the script but the one of
+ * `:body`: pgbench reads `:name` as a variable even inside a quoted string, so the body (its timestamp has colons)
+ * is passed with `-D body=…` and the resource key's colon is `chr(58)`.
+ */
+function intakeStatementForPgbench(): { sql: string; variables: string[] } {
+  const body = JSON.parse(noOpDeliveries(1)[0]!.body) as Record<string, unknown>;
+  const rawBody = JSON.stringify(body);
+  const row = inboxRowOf(eventFromObject(body), { eventId: "pgb", timestamp: 1795000000, rawBody });
+  if (!row.settled) throw new Error("the no-op delivery is expected to be stored settled");
+  const literal = (v: string | null) => (v === null ? "NULL" : `'${v.replaceAll("'", "''")}'`);
+  const values = [
+    "'pgb_' || md5(random()::text || clock_timestamp()::text)",
+    literal(row.type),
+    String(row.timestamp),
+    ":body",
+    "'event' || chr(58) || 'pgb_' || md5(random()::text)",
+    ...auditValues(row.settled).map(literal),
+  ];
+  // $11 before $1: each placeholder is replaced whole.
+  const sql = values.reduceRight(
+    (text, value, i) => text.replaceAll(`$${i + 1}`, () => value),
+    INSERT_SETTLED,
+  );
+  return { sql, variables: [`body=${row.rawBody}`] };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The minimal reference intake (issue #14): plain node:http doing only what the bot's intake must do — read the
- * body, `verifyWebhook` (the bot's own function), `insertWebhookEvent` (the bot's own statement) on a pool
+ * body, `verifyWebhook` (the bot's own function), `insertWebhookEvent` (the bot's own statement, src/db/inbox-intake.repository.ts) on a pool
  * opened with the bot's own settings — and answering 200 after the commit. No Bolt, no logging, no metrics, no
  * processor. Run as a child by bench/intake/processes.ts; prints `{"port":…}` once listening.
  *
@@ -8,12 +8,12 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { insertWebhookEvent } from "../../src/db/inbox-intake.repository.js";
 import { migrate } from "../../src/db/migrate.js";
 import { openDatabase } from "../../src/db/pool.js";
-import { insertWebhookEvent } from "../../src/db/webhook-events.repository.js";
 import { silentLogger } from "../../src/logger.js";
 import { eventFromObject, verifyWebhook } from "../../src/peeker/webhooks.js";
-import { coalescingKeyOf } from "../../src/pending/resource-model.js";
+import { inboxRowOf } from "../../src/pending/intake.js";
 
 const url = process.env.DATABASE_URL ?? "";
 const secrets = [process.env.PEEKER_WEBHOOK_SECRET ?? ""];
@@ -40,16 +40,17 @@ const server = createServer((req, res) => {
       nowSeconds: Date.now() / 1000,
     });
     if (!verified.ok) return answer(res, verified.status, '{"error":"rejected"}');
-    // The INSERT stores the event's type and the resource it names, so the reference parses the body as the bot
-    // must.
+    // The INSERT stores the event's type and the resource it names (or, naming none, stores it settled with its
+    // audit row), so the reference parses the body and builds the row as the bot must.
     const event = eventFromObject(JSON.parse(rawBody.toString("utf8")) as Record<string, unknown>);
-    insertWebhookEvent(database.pool, {
-      eventId: verified.eventId,
-      type: event.type,
-      resourceKey: coalescingKeyOf(event, verified.eventId),
-      timestamp: verified.timestamp,
-      rawBody: rawBody.toString("utf8"),
-    }).then(
+    insertWebhookEvent(
+      database.pool,
+      inboxRowOf(event, {
+        eventId: verified.eventId,
+        timestamp: verified.timestamp,
+        rawBody: rawBody.toString("utf8"),
+      }),
+    ).then(
       () => answer(res, 200, '{"ok":true}'),
       () => answer(res, 503, '{"error":"database"}'),
     );

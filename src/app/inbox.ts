@@ -6,7 +6,8 @@ import { createRereadPacing } from "../jobs/reread-pacing.js";
 import type { WorkerLoop } from "../jobs/worker-loop.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { classifyBareEvent, processEvents } from "../pending/process-event.js";
+import { classifyBareEvent } from "../pending/ignored-events.js";
+import { processEvents } from "../pending/process-event.js";
 import type { Core } from "./core.js";
 import { sequencerLoginOf } from "./core.js";
 

@@ -29,19 +29,25 @@ export async function appendAudit(
   entries: AuditEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await db
-    .insertInto("audit_log")
-    .values(
-      entries.map((e) => ({
-        actor: e.actor,
-        action: e.action,
-        pending_action_id: e.pendingActionId ?? null,
-        resource_id: e.resourceId ?? null,
-        details: JSON.stringify(scrubSecrets(e.details ?? {})),
-        peeker_request_id: e.peekerRequestId ?? null,
-      })),
-    )
-    .execute();
+  await db.insertInto("audit_log").values(entries.map(auditRow)).execute();
+}
+
+/** An entry as the row it is stored as, its details scrubbed of secrets. */
+function auditRow(e: AuditEntry) {
+  return {
+    actor: e.actor,
+    action: e.action,
+    pending_action_id: e.pendingActionId ?? null,
+    resource_id: e.resourceId ?? null,
+    details: JSON.stringify(scrubSecrets(e.details ?? {})),
+    peeker_request_id: e.peekerRequestId ?? null,
+  };
+}
+
+/** The same row as positional values (actor, action, pending action, resource, details, request id), for SQL. */
+export function auditValues(e: AuditEntry): Array<string | null> {
+  const row = auditRow(e);
+  return [row.actor, row.action, row.pending_action_id, row.resource_id, row.details, row.peeker_request_id];
 }
 
 export interface AuditRow {

@@ -46,17 +46,32 @@ export async function markBareEventsProcessed(trx: Transaction<Database>, eventI
 
 /**
  * Gives locked events the resource key their payload names, so the coalesced claim takes them with that resource:
- * rows stored before migrations/0010 were all keyed `event:<id>`, whatever they name.
+ * rows stored before migrations/0010 were all keyed `event:<id>`, whatever they name. One statement for all.
  */
 export async function rekeyWaitingEvents(
   trx: Transaction<Database>,
   rows: Array<{ eventId: string; resourceKey: string }>,
 ): Promise<void> {
-  for (const row of rows) {
-    await trx
-      .updateTable("webhook_events")
-      .set({ resource_key: row.resourceKey })
-      .where("event_id", "=", row.eventId)
-      .execute();
-  }
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE webhook_events w SET resource_key = r.resource_key
+      FROM unnest(${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.resourceKey)}::text[])
+           AS r(event_id, resource_key)
+     WHERE w.event_id = r.event_id`.execute(trx);
+}
+
+/**
+ * Marks locked events failed with their error, one statement for all: a payload the bot cannot read now it will
+ * not read on a retry either. Kept, shown in /peeker status and retried by an operator (design §5).
+ */
+export async function markBareEventsFailed(
+  trx: Transaction<Database>,
+  rows: Array<{ eventId: string; error: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE webhook_events w
+       SET failed_at = now(), attempts = w.attempts + 1, locked_until = NULL, locked_by = NULL, last_error = r.error
+      FROM unnest(${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.error)}::text[]) AS r(event_id, error)
+     WHERE w.event_id = r.event_id`.execute(trx);
 }

@@ -4,32 +4,6 @@ import type { Database } from "./schema.js";
 
 /** The inbox (design §5): one row per accepted delivery, also the processing queue. */
 
-export interface NewWebhookEvent {
-  eventId: string;
-  type: string | null;
-  /** The resource it names, `event:<id>` when none (src/pending/resource-model.ts `coalescingKeyOf`). */
-  resourceKey: string;
-  /** Peeker-Timestamp, Unix seconds. */
-  timestamp: number;
-  /** The raw JSON body, stored as jsonb. */
-  rawBody: string;
-}
-
-/**
- * The intake's only statement: insert, or notice the duplicate. A prepared statement on the bare pool, because
- * this is the hot path of the webhook benchmark. Returns false for a duplicate event id.
- */
-export async function insertWebhookEvent(pool: pg.Pool, event: NewWebhookEvent): Promise<boolean> {
-  const result = await pool.query({
-    name: "insert_webhook_event",
-    text: `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload, resource_key)
-           VALUES ($1, $2, to_timestamp($3), $4::jsonb, $5)
-           ON CONFLICT (event_id) DO NOTHING`,
-    values: [event.eventId, event.type, event.timestamp, event.rawBody, event.resourceKey],
-  });
-  return result.rowCount === 1;
-}
-
 export interface ClaimedEvent {
   event_id: string;
   type: string | null;
@@ -94,6 +68,12 @@ export async function claimDueResources(
         FROM webhook_events
        WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
          AND (locked_until IS NULL OR locked_until < now())
+         -- A resource another worker is re-reading now is left out: its events wait for that read's end, rather
+         -- than being claimed, found busy and put back over and over. Left out here, before the LIMIT, so a busy
+         -- resource's waiting events never fill the head and hide the free resources behind them.
+         AND NOT EXISTS (SELECT 1 FROM resource_reads r
+                          WHERE r.resource_key = coalesce(webhook_events.resource_key, 'event:' || webhook_events.event_id)
+                            AND r.leased_until > now())
          ${
            // Without bare events, the head reads only the resources' due index (migrations/0011): a flood of bare
            // events, settled in bulk elsewhere, is not stepped over.
@@ -102,12 +82,9 @@ export async function claimDueResources(
        ORDER BY next_attempt_at
        LIMIT ${(resources + bareEvents) * 4}
     ), ranked AS (
-      -- A resource another worker is re-reading now is left out: its events wait for that read's end, rather
-      -- than being claimed, found busy and put back over and over.
       SELECT k, k LIKE 'event:%' AS bare,
              row_number() OVER (PARTITION BY k LIKE 'event:%' ORDER BY min(next_attempt_at)) AS n
         FROM head
-       WHERE NOT EXISTS (SELECT 1 FROM resource_reads r WHERE r.resource_key = head.k AND r.leased_until > now())
        GROUP BY k
     ), chosen AS (
       SELECT k, bare FROM ranked WHERE (bare AND n <= ${bareEvents}) OR (NOT bare AND n <= ${resources})

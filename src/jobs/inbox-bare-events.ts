@@ -3,26 +3,23 @@ import { type AuditEntry, appendAudit } from "../db/audit-log.repository.js";
 import {
   type BareEvent,
   lockDueBareEvents,
+  markBareEventsFailed,
   markBareEventsProcessed,
   rekeyWaitingEvents,
 } from "../db/bare-events.repository.js";
 import type { Database } from "../db/schema.js";
+import type { BareEventVerdict } from "../pending/ignored-events.js";
 
 /**
- * The bulk path for inbox events that name no resource (issue #14 item 2): they need no Peeker call and change no
- * card, only an audit row each, so they are settled in one short transaction per batch — lock, mark processed,
- * audit — instead of a claim with a lease, a handler and a processed mark per group. Under a flood of such events
- * (bench/README.md "Intake") the coalesced claim cost the database about 0.14 ms per event in planning and its
- * head scan; this path costs about a tenth of that, and leaves the intake its share of the 2 cores.
+ * The bulk path for inbox events that name no resource and were stored waiting (issue #14 item 2). The intake
+ * stores such events already settled (src/pending/intake.ts `inboxRowOf`); this path settles the rest — rows
+ * stored by a replica of an earlier version, or retried by an operator — in one short transaction per batch (lock,
+ * mark processed, audit) instead of a claim with a lease, a handler and a processed mark per group. A row whose
+ * payload cannot be read is marked failed with its error, so one bad row never holds back the batch.
  *
  * Atomic: a crash before the commit leaves every row waiting, as it was; after it, every row is processed with its
  * audit row. No network call happens inside the transaction.
  */
-
-/** What an event naming no resource key becomes: ignored with its audit row, or given the key its payload names. */
-export type BareEventVerdict =
-  | { kind: "ignored"; audit: AuditEntry }
-  | { kind: "names"; resourceKey: string };
 
 export interface BareEventSettling {
   db: Kysely<Database>;
@@ -34,6 +31,8 @@ export interface BareEventSettling {
 export interface SettledBareEvents {
   settled: number;
   rekeyed: number;
+  /** Marked failed: a payload that could not be read (kept with its error for an operator). */
+  failed: number;
   /** The batch was full: more are probably waiting. */
   full: boolean;
 }
@@ -44,8 +43,19 @@ export async function settleBareEvents(settings: BareEventSettling): Promise<Set
     const ignored: string[] = [];
     const audit: AuditEntry[] = [];
     const rekey: Array<{ eventId: string; resourceKey: string }> = [];
+    const unreadable: Array<{ eventId: string; error: string }> = [];
     for (const event of events) {
-      const verdict = settings.classify(event);
+      let verdict: BareEventVerdict;
+      try {
+        verdict = settings.classify(event);
+      } catch (error) {
+        // One row the bot cannot read must not hold back the batch, nor every batch after it.
+        unreadable.push({
+          eventId: event.event_id,
+          error: `unreadable payload: ${(error as Error).message}`,
+        });
+        continue;
+      }
       if (verdict.kind === "ignored") {
         ignored.push(event.event_id);
         audit.push(verdict.audit);
@@ -56,6 +66,12 @@ export async function settleBareEvents(settings: BareEventSettling): Promise<Set
     await markBareEventsProcessed(trx, ignored);
     await appendAudit(trx, audit);
     await rekeyWaitingEvents(trx, rekey);
-    return { settled: ignored.length, rekeyed: rekey.length, full: events.length === settings.limit };
+    await markBareEventsFailed(trx, unreadable);
+    return {
+      settled: ignored.length,
+      rekeyed: rekey.length,
+      failed: unreadable.length,
+      full: events.length === settings.limit,
+    };
   });
 }

@@ -12,8 +12,9 @@ import {
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { BackgroundCapacity } from "../peeker/budget.js";
+import type { BareEventVerdict } from "../pending/ignored-events.js";
 import { type EventLeases, keepEventLeases } from "./event-leases.js";
-import { type BareEventVerdict, settleBareEvents } from "./inbox-bare-events.js";
+import { type SettledBareEvents, settleBareEvents } from "./inbox-bare-events.js";
 import { claimInboxBatch, type InboxClaimSettings } from "./inbox-claim.js";
 import { type InboxFailureSettings, settleFailedEvent } from "./inbox-failures.js";
 import type { RereadPacing } from "./reread-pacing.js";
@@ -110,6 +111,11 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
   // Elapsed time on the monotonic clock: the first tick prunes at once, then one an hour.
   let lastPruneAt = Number.NEGATIVE_INFINITY;
 
+  const settleBare =
+    classify && !claiming.claimBare
+      ? bareEventSettler({ db, classify, logger, metrics, pollMs })
+      : async () => undefined;
+
   const tick = async (): Promise<boolean> => {
     if (performance.now() - lastPruneAt > HOUR) {
       lastPruneAt = performance.now();
@@ -117,11 +123,7 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       const pruned = (await pruneWebhookEvents(db)) + (await pruneRuns(db));
       if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
     }
-    const bare =
-      classify && !claiming.claimBare
-        ? await settleBareEvents({ db, classify, limit: BARE_EVENTS_PER_TICK })
-        : undefined;
-    if (bare?.settled) metrics.eventsProcessed.inc({ outcome: "processed" }, bare.settled);
+    const bare = await settleBare();
     // Sent before the claim: the leases it grants run out a lease later at the latest (src/jobs/event-leases.ts).
     const claimedAt = performance.now();
     const yielding = options.yieldToIntake?.() ?? false;
@@ -150,6 +152,42 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
   };
 
   return createWorkerLoop({ name: "inbox", logger, pollMs, tick });
+}
+
+/**
+ * The intake stores the events that name no resource already settled; the few stored waiting (by a replica of an
+ * earlier version, or retried by an operator) are looked for once a poll interval, or again at once after a full
+ * batch. A failure here is logged and the claim goes on: bare events never hold back the resources.
+ */
+function bareEventSettler(settings: {
+  db: Kysely<Database>;
+  classify: (event: BareEvent) => BareEventVerdict;
+  logger: Logger;
+  metrics: Metrics;
+  pollMs: number;
+}): () => Promise<SettledBareEvents | undefined> {
+  const { db, classify, logger, metrics, pollMs } = settings;
+  let nextAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (performance.now() < nextAt) return undefined;
+    nextAt = performance.now() + pollMs;
+    try {
+      const settled = await settleBareEvents({ db, classify, limit: BARE_EVENTS_PER_TICK });
+      if (settled.full) nextAt = Number.NEGATIVE_INFINITY;
+      if (settled.settled) metrics.eventsProcessed.inc({ outcome: "processed" }, settled.settled);
+      if (settled.failed) {
+        metrics.eventsProcessed.inc({ outcome: "failed" }, settled.failed);
+        logger.warn({ failed: settled.failed }, "inbox events with an unreadable payload marked failed");
+      }
+      return settled;
+    } catch (error) {
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        "could not settle the inbox events that name no resource; tried again next poll",
+      );
+      return undefined;
+    }
+  };
 }
 
 /**

@@ -1,10 +1,16 @@
-import type { NewWebhookEvent } from "../db/webhook-events.repository.js";
-import { parseWebhookEvent, verifyWebhook, type WebhookHeaders } from "../peeker/webhooks.js";
-import { coalescingKeyOf } from "./resource-model.js";
+import type { NewWebhookEvent } from "../db/inbox-intake.repository.js";
+import {
+  parseWebhookEvent,
+  verifyWebhook,
+  type WebhookEvent,
+  type WebhookHeaders,
+} from "../peeker/webhooks.js";
+import { verdictOn } from "./ignored-events.js";
 
 /**
  * Intake of one Peeker delivery (design §3 "Webhook answers", §5 "Intake"): verify before parsing, then one
- * insert that is both the dedupe and the queue entry; 200 only after it committed.
+ * statement that is both the dedupe and the queue entry (or, for an event naming no resource, the settled row with
+ * its audit row); 200 only after it committed.
  */
 
 export type IntakeOutcome = "accepted" | "duplicate" | "rejected" | "unavailable";
@@ -16,6 +22,8 @@ export interface IntakeAnswer {
   /** Short label for metrics and logs; never a secret. */
   reason?: string;
   eventId?: string;
+  /** Accepted and stored settled (it names no resource): nothing for the processor to do. */
+  settled?: boolean;
 }
 
 export interface IntakeDeps {
@@ -53,13 +61,11 @@ export async function acceptDelivery(
   if (!parsed.ok) {
     return { status: 400, body: { error: parsed.reason }, outcome: "rejected", reason: "not_json_object" };
   }
-  const event: NewWebhookEvent = {
+  const event = inboxRowOf(parsed.event, {
     eventId: verified.eventId,
-    type: parsed.event.type,
-    resourceKey: coalescingKeyOf(parsed.event, verified.eventId),
     timestamp: verified.timestamp,
     rawBody: text,
-  };
+  });
   let inserted: boolean;
   try {
     inserted = await withDeadline(deps.insert(event), deps.insertDeadlineMs);
@@ -85,8 +91,29 @@ export async function acceptDelivery(
     };
   }
   return inserted
-    ? { status: 200, body: { ok: true }, outcome: "accepted", eventId: verified.eventId }
+    ? {
+        status: 200,
+        body: { ok: true },
+        outcome: "accepted",
+        eventId: verified.eventId,
+        settled: !!event.settled,
+      }
     : { status: 200, body: { ok: true, duplicate: true }, outcome: "duplicate", eventId: verified.eventId };
+}
+
+/**
+ * The inbox row of a verified delivery: the resource it names (the key its events coalesce by), or — an event that
+ * names none — stored settled with its `event.ignored` audit row, in the same one statement. Also used by the
+ * benchmark's reference intake, so both store the same rows.
+ */
+export function inboxRowOf(
+  event: WebhookEvent,
+  delivery: { eventId: string; timestamp: number; rawBody: string },
+): NewWebhookEvent {
+  const verdict = verdictOn(event, delivery.eventId);
+  return verdict.kind === "names"
+    ? { ...delivery, type: event.type, resourceKey: verdict.resourceKey }
+    : { ...delivery, type: event.type, resourceKey: `event:${delivery.eventId}`, settled: verdict.audit };
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

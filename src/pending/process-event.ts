@@ -4,11 +4,12 @@ import type { Database } from "../db/schema.js";
 import type { ClaimedEvent } from "../db/webhook-events.repository.js";
 import { eventFromObject, type WebhookEvent } from "../peeker/webhooks.js";
 import type { ApplyResult, CardPublisher } from "./apply-snapshot.js";
+import { ignoredAudit, whyIgnored } from "./ignored-events.js";
 import { afterOrderReread, type QueuedReorderDeps } from "./queued-reorders.js";
 import { refreshFromPeeker } from "./refresh-from-peeker.js";
 import type { PeekerReader } from "./reread.js";
 import { appliedReadsStarted } from "./resource-lease.js";
-import { coalescingKeyOf, type Resource, resourceOf } from "./resource-model.js";
+import { type Resource, resourceOf } from "./resource-model.js";
 import type { Snapshot } from "./snapshot.js";
 
 /**
@@ -133,37 +134,9 @@ async function afterReread(deps: ProcessDeps, target: Resource): Promise<void> {
   );
 }
 
-/**
- * An inbox event stored with no resource key (`event:<id>`), for the inbox's bulk path (src/jobs/inbox-bare-events.ts):
- * ignored, with the audit row `processEvents` would write, or — a row stored before migrations/0010, when every
- * waiting event was keyed by its id — the resource its payload names, to be claimed with that resource.
- */
-export function classifyBareEvent(
-  eventId: string,
-  payload: Record<string, unknown>,
-): { kind: "ignored"; audit: AuditEntry } | { kind: "names"; resourceKey: string } {
-  const event = eventFromObject(payload);
-  const resourceKey = coalescingKeyOf(event, eventId);
-  if (!resourceKey.startsWith("event:")) return { kind: "names", resourceKey };
-  return { kind: "ignored", audit: ignoredAudit(eventId, event) };
-}
-
 function ignore(claimed: ClaimedEvent, event: WebhookEvent): ProcessOutcome {
   // Unknown types and shapes are kept (the row stays in the inbox) and tracked, never an error.
   return { kind: "ignored", why: whyIgnored(event), audit: [ignoredAudit(claimed.event_id, event)] };
-}
-
-function whyIgnored(event: WebhookEvent): string {
-  return event.family ? "event names no resource id" : `unknown event type ${event.type ?? "(none)"}`;
-}
-
-function ignoredAudit(eventId: string, event: WebhookEvent): AuditEntry {
-  return {
-    actor: "system",
-    action: "event.ignored",
-    resourceId: event.resourceId,
-    details: { event_id: eventId, type: event.type, why: whyIgnored(event) },
-  };
 }
 
 function audit(

@@ -61,6 +61,30 @@ describe("the coalesced claim", () => {
     expect((await claim(5)).map((e) => e.event_id)).toEqual(["evt_busy"]);
   });
 
+  it("claims a free resource behind a busy one's many older events (the head leaves the busy one out before its limit)", async () => {
+    const lease = await takeLease(db(), "order:ord_busy");
+    if (!lease) throw new Error("lease not taken");
+    // More older events of the busy resource than the head reads for one resource (4 a resource asked for).
+    for (let i = 0; i < 6; i++) {
+      await insertInboxEvent(
+        database.handle.pool,
+        `evt_busy_${i}`,
+        "order.action_required",
+        "order:ord_busy",
+      );
+    }
+    await sql`UPDATE webhook_events SET next_attempt_at = now() - interval '1 minute'`.execute(db());
+    await insertInboxEvent(database.handle.pool, "evt_free", "order.action_required", "order:ord_free");
+    const claimed = await claimDueResources(db(), "worker-a", {
+      resources: 1,
+      bareEvents: 0,
+      maxEvents: 100,
+      leaseSeconds: 30,
+    });
+    expect(claimed.map((e) => e.event_id)).toEqual(["evt_free"]);
+    await releaseLease(db(), lease);
+  });
+
   it("records a read as answering earlier events only when its admission says so (a reconcile walk does not)", async () => {
     const startedOf = async (key: string) =>
       (

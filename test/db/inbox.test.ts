@@ -1,12 +1,14 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { insertWebhookEvent } from "../../src/db/inbox-intake.repository.js";
 import { pruneRuns } from "../../src/db/runs.repository.js";
 import {
   claimDueEvents,
-  insertWebhookEvent,
   markEventsProcessed,
   pruneWebhookEvents,
 } from "../../src/db/webhook-events.repository.js";
+import { eventFromObject } from "../../src/peeker/webhooks.js";
+import { inboxRowOf } from "../../src/pending/intake.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 describe("the inbox", () => {
@@ -33,6 +35,61 @@ describe("the inbox", () => {
   it("stores an event once; a duplicate id is reported, not inserted", async () => {
     expect(await insert("evt_1")).toBe(true);
     expect(await insert("evt_1")).toBe(false);
+  });
+
+  it("stores an event naming no resource settled, with its one audit row, in the intake's one statement", async () => {
+    await sql`TRUNCATE audit_log`.execute(database.handle.db);
+    // What the intake builds for such a delivery (src/pending/intake.ts inboxRowOf).
+    const row = inboxRowOf(
+      eventFromObject({ id: "evt_unknown", type: "invoice.paid", data: { id: "inv_1" } }),
+      {
+        eventId: "evt_unknown",
+        timestamp: 1795000000,
+        rawBody: '{"id":"evt_unknown","type":"invoice.paid","data":{"id":"inv_1"}}',
+      },
+    );
+    expect(row.settled).toBeDefined();
+    expect(await insertWebhookEvent(database.handle.pool, row)).toBe(true);
+    // Peeker's retry of the same delivery: a duplicate, and no second audit row.
+    expect(await insertWebhookEvent(database.handle.pool, row)).toBe(false);
+    const stored = await database.handle.db.selectFrom("webhook_events").selectAll().execute();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      event_id: "evt_unknown",
+      attempts: 0,
+      locked_by: null,
+      failed_at: null,
+    });
+    expect(stored[0]!.processed_at).not.toBeNull();
+    const audit = await database.handle.db.selectFrom("audit_log").selectAll().execute();
+    expect(audit.map((a) => [a.actor, a.action, a.resource_id, a.details])).toEqual([
+      [
+        "system",
+        "event.ignored",
+        "inv_1",
+        { event_id: "evt_unknown", type: "invoice.paid", why: "unknown event type invoice.paid" },
+      ],
+    ]);
+    // Nothing is left for the processor to claim.
+    expect(await claimDueEvents(database.handle.db, "a", 10, 30)).toEqual([]);
+  });
+
+  it("stores an event naming a resource waiting for the processor, keyed by it, with no audit row yet", async () => {
+    const row = inboxRowOf(
+      eventFromObject({ id: "evt_o", type: "order.action_required", data: { id: "ord_1" } }),
+      {
+        eventId: "evt_o",
+        timestamp: 1795000000,
+        rawBody: "{}",
+      },
+    );
+    expect(row.resourceKey).toBe("order:ord_1");
+    expect(row.settled).toBeUndefined();
+    await sql`TRUNCATE audit_log`.execute(database.handle.db);
+    expect(await insertWebhookEvent(database.handle.pool, row)).toBe(true);
+    expect(await database.handle.db.selectFrom("audit_log").selectAll().execute()).toEqual([]);
+    const claimed = await claimDueEvents(database.handle.db, "a", 10, 30);
+    expect(claimed.map((e) => [e.event_id, e.resource_key])).toEqual([["evt_o", "order:ord_1"]]);
   });
 
   it("never hands one event to two claimers at once (SKIP LOCKED)", async () => {

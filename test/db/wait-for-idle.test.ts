@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertWebhookEvent } from "../../src/db/webhook-events.repository.js";
+import { insertWebhookEvent } from "../../src/db/inbox-intake.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { busyCounts, waitForIdle } from "../support/wait.js";
 

@@ -1,12 +1,13 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { insertWebhookEvent } from "../../src/db/inbox-intake.repository.js";
 import type { ClaimedEvent } from "../../src/db/webhook-events.repository.js";
-import { claimDueResources, insertWebhookEvent } from "../../src/db/webhook-events.repository.js";
+import { claimDueResources } from "../../src/db/webhook-events.repository.js";
 import { settleBareEvents } from "../../src/jobs/inbox-bare-events.js";
 import { createInboxProcessor } from "../../src/jobs/inbox-processor.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
-import { classifyBareEvent } from "../../src/pending/process-event.js";
+import { classifyBareEvent } from "../../src/pending/ignored-events.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { waitFor } from "../support/e2e.js";
 
@@ -57,12 +58,12 @@ describe("events naming no resource, settled in bulk", () => {
       db(),
     );
 
-    expect(await settle(2)).toEqual({ settled: 2, rekeyed: 0, full: true });
+    expect(await settle(2)).toEqual({ settled: 2, rekeyed: 0, failed: 0, full: true });
     const first = (await rows()).filter((r) => r.processed_at).map((r) => r.event_id);
     expect(first).toContain("evt_3");
     expect(first).toHaveLength(2);
 
-    expect(await settle()).toEqual({ settled: 2, rekeyed: 0, full: false });
+    expect(await settle()).toEqual({ settled: 2, rekeyed: 0, failed: 0, full: false });
     const after = await rows();
     expect(after.every((r) => r.processed_at !== null && r.attempts === 1 && r.locked_by === null)).toBe(
       true,
@@ -78,7 +79,7 @@ describe("events naming no resource, settled in bulk", () => {
 
   it("hands a row keyed before migrations/0010 that names an order to the coalesced claim, unprocessed", async () => {
     await store("evt_old", { id: "evt_old", type: "order.action_required", data: { id: "ord_old" } });
-    expect(await settle()).toEqual({ settled: 0, rekeyed: 1, full: false });
+    expect(await settle()).toEqual({ settled: 0, rekeyed: 1, failed: 0, full: false });
     const [row] = await rows();
     expect(row).toMatchObject({
       event_id: "evt_old",
@@ -108,7 +109,7 @@ describe("events naming no resource, settled in bulk", () => {
       leaseSeconds: 30,
     });
     expect(claimed).toEqual([]);
-    expect(await settle()).toEqual({ settled: 1, rekeyed: 0, full: false });
+    expect(await settle()).toEqual({ settled: 1, rekeyed: 0, failed: 0, full: false });
     const byId = new Map((await rows()).map((r) => [r.event_id, r]));
     expect(byId.get("evt_free")?.processed_at).not.toBeNull();
     expect(byId.get("evt_held")).toMatchObject({ processed_at: null, locked_by: "worker-b" });
@@ -117,17 +118,38 @@ describe("events naming no resource, settled in bulk", () => {
   it("writes nothing when the batch fails before its commit: every row still waits, no audit row", async () => {
     for (const id of ["evt_a", "evt_b", "evt_c"]) await noop(id);
     let seen = 0;
+    // The second row's audit entry breaks the audit insert (action is NOT NULL), after the rows were marked.
     const failing = settleBareEvents({
       db: db(),
       classify: (e) => {
-        if (++seen === 2) throw new Error("boom in the middle of the batch");
-        return classifyBareEvent(e.event_id, e.payload);
+        const verdict = classifyBareEvent(e.event_id, e.payload);
+        if (++seen !== 2 || verdict.kind !== "ignored") return verdict;
+        return { kind: "ignored", audit: { ...verdict.audit, action: null as unknown as string } };
       },
       limit: 200,
     });
-    await expect(failing).rejects.toThrow("boom");
+    await expect(failing).rejects.toThrow();
     expect((await rows()).every((r) => r.processed_at === null && r.attempts === 0)).toBe(true);
     expect(await ignoredAudit()).toEqual([]);
+  });
+
+  it("marks a row whose payload cannot be read failed with its error, and settles the rest of the batch", async () => {
+    await noop("evt_a");
+    await sql`INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload, resource_key)
+               VALUES ('evt_null', NULL, now(), 'null'::jsonb, 'event:evt_null')`.execute(db());
+    await noop("evt_c");
+    expect(await settle()).toEqual({ settled: 2, rekeyed: 0, failed: 1, full: false });
+    const unread = await db()
+      .selectFrom("webhook_events")
+      .select(["failed_at", "last_error", "processed_at"])
+      .where("event_id", "=", "evt_null")
+      .executeTakeFirstOrThrow();
+    expect(unread.failed_at).not.toBeNull();
+    expect(unread.processed_at).toBeNull();
+    expect(unread.last_error).toMatch(/^unreadable payload: /);
+    expect((await ignoredAudit()).map((a) => a.details.event_id).sort()).toEqual(["evt_a", "evt_c"]);
+    // Settled or failed, nothing is left for the next batch.
+    expect(await settle()).toEqual({ settled: 0, rekeyed: 0, failed: 0, full: false });
   });
 
   it("settles each event exactly once when two workers settle the same backlog side by side", async () => {
@@ -177,5 +199,44 @@ describe("events naming no resource, settled in bulk", () => {
     }
     expect(handled).toEqual([["evt_order"]]);
     expect((await ignoredAudit()).map((a) => a.details.event_id)).toEqual(["evt_noop"]);
+  });
+
+  it("goes on claiming the resources while the bulk settle fails", async () => {
+    await noop("evt_noop");
+    await store(
+      "evt_order",
+      { id: "evt_order", type: "order.action_required", data: { id: "ord_1" } },
+      "order:ord_1",
+    );
+    const handled: string[] = [];
+    let settleTries = 0;
+    const processor = createInboxProcessor({
+      db: db(),
+      workerId: "worker-bulk",
+      logger: createLogger({ level: "silent" }),
+      metrics: createMetrics(),
+      pollMs: 50,
+      // Every bulk settle fails in the database (an audit row without its action), every time.
+      classifyBareEvent: (e) => {
+        settleTries++;
+        const verdict = classifyBareEvent(e.event_id, e.payload);
+        return verdict.kind === "ignored"
+          ? { kind: "ignored", audit: { ...verdict.audit, action: null as unknown as string } }
+          : verdict;
+      },
+      handle: async (events: ClaimedEvent[]) => {
+        handled.push(...events.map((e) => e.event_id));
+      },
+    });
+    processor.start();
+    try {
+      await waitFor(async () => handled.includes("evt_order") && settleTries >= 2, {
+        what: "the order event handled while the settle kept failing",
+      });
+    } finally {
+      await processor.stop();
+    }
+    const noopRow = (await rows()).find((r) => r.event_id === "evt_noop");
+    expect(noopRow?.processed_at).toBeNull();
   });
 });

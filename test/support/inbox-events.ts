@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { insertWebhookEvent } from "../../src/db/webhook-events.repository.js";
+import { insertWebhookEvent } from "../../src/db/inbox-intake.repository.js";
 
 /**
  * An accepted delivery in the inbox, as the intake stores it (the processor's tests need nothing more). `resourceKey`

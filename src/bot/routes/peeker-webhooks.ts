@@ -26,6 +26,7 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     }
     counter.inc();
   };
+  const settledAtIntake = metrics.eventsProcessed.labels("processed");
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const stopTimer = metrics.webhookSeconds.startTimer();
     if (deps.intake.secrets.length === 0) {
@@ -56,6 +57,9 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     }
     sendJson(res, answer.status, answer.body);
     stopTimer();
-    if (answer.outcome === "accepted") deps.onAccepted();
+    if (answer.outcome !== "accepted") return;
+    // An event stored settled is already processed: count it, and leave the processor asleep.
+    if (answer.settled) settledAtIntake.inc();
+    else deps.onAccepted();
   };
 }
