@@ -41,6 +41,11 @@ function intakeMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    webhooksInFlight: new Gauge({
+      name: "peeker_webhooks_in_flight",
+      help: "Webhook deliveries being answered now (above the intake pool size, the inbox processor yields)",
+      registers: [registry],
+    }),
     eventsProcessed: new Counter({
       name: "peeker_events_processed_total",
       help: "Inbox events by outcome (processed, retried, failed)",

@@ -18,6 +18,7 @@ import { type Component, type Components, createComponents, together } from "./c
 import { buildCore, type Core, newWorkerId, sequencerLoginOf } from "./core.js";
 import { databaseComponent, intakePoolComponent } from "./database.js";
 import { buildInbox } from "./inbox.js";
+import { createIntakePressure } from "./intake-pressure.js";
 import { buildRoutes } from "./routes.js";
 import { coreJobs, schedulesComponent } from "./schedules.js";
 import { drainComponent, type SlackAppDeps, slackAppComponent } from "./slack-app.js";
@@ -129,6 +130,11 @@ async function startParts(
   const { core } = parts;
   const db = database.db;
   const wakeSender = () => core.senderLoop.wake();
+  const intakePressure = createIntakePressure(
+    parts.intakeDatabase.pool,
+    config.database.intakePoolMax,
+    metrics.webhooksInFlight,
+  );
   const inbox = buildInbox(config, {
     db,
     logger,
@@ -136,7 +142,7 @@ async function startParts(
     workerId,
     metrics,
     core,
-    intakePool: parts.intakeDatabase.pool,
+    intakePressure,
   });
   const visibility = createVisibility({
     config,
@@ -160,6 +166,7 @@ async function startParts(
     latest: parts.latest,
     intakeDatabase: parts.intakeDatabase,
     wakeInbox: () => inbox.wake(),
+    intakePressure,
   });
   const slackApp = slackAppComponent({
     config,

@@ -10,6 +10,7 @@ import { classifyBareEvent } from "../pending/ignored-events.js";
 import { processEvents } from "../pending/process-event.js";
 import type { Core } from "./core.js";
 import { sequencerLoginOf } from "./core.js";
+import type { IntakePressure } from "./intake-pressure.js";
 
 /** The inbox processor wired to the domain: each claimed group of events is re-read and applied. */
 
@@ -20,8 +21,8 @@ export interface InboxDeps {
   workerId: string;
   metrics: Metrics;
   core: Pick<Core, "peeker" | "publisher" | "senderLoop">;
-  /** The webhook intake's own pool: while requests wait for one of its connections, the processor yields. */
-  intakePool?: Pick<DatabaseHandle["pool"], "waitingCount">;
+  /** While the webhook intake is pressed (src/app/intake-pressure.ts), the processor yields to it. */
+  intakePressure?: Pick<IntakePressure, "pressed">;
 }
 
 export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
@@ -42,7 +43,7 @@ export function buildInbox(config: Config, deps: InboxDeps): WorkerLoop {
       // Refilled on the monotonic default clock: a token bucket needs only the time between two calls.
       burst: config.inbox.rereadBurst,
     }),
-    yieldToIntake: () => (deps.intakePool?.waitingCount ?? 0) > 0,
+    yieldToIntake: () => deps.intakePressure?.pressed() ?? false,
     classifyBareEvent: (event) => classifyBareEvent(event.event_id, event.payload),
     handle: async (events) => {
       const outcome = await processEvents(

@@ -11,6 +11,7 @@ import type { DatabaseHandle } from "../db/pool.js";
 import { makeGaugeRefresher } from "../jobs/metrics-gauges.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { IntakePressure } from "./intake-pressure.js";
 
 /** The HTTP routes beside Slack's: health, readiness, metrics and the Peeker webhook intake. */
 
@@ -26,6 +27,8 @@ export interface RoutesDeps {
   drain: Drain;
   /** Wakes this process's inbox processor after an accepted event committed. */
   wakeInbox: () => void;
+  /** Counts the deliveries in flight, for the processor's yield (src/app/intake-pressure.ts). */
+  intakePressure?: IntakePressure;
 }
 
 export interface BotRoutes {
@@ -75,6 +78,7 @@ export function buildRoutes(deps: RoutesDeps): BotRoutes {
         logger: deps.logger,
         metrics,
         onAccepted: deps.wakeInbox,
+        inFlight: deps.intakePressure,
       }),
     },
   ];

@@ -112,6 +112,8 @@ describe("POST /peeker/webhooks answers", () => {
     expect(text).toMatch(/peeker_webhooks_total\{outcome="duplicate",reason=""\} [1-9]/);
     expect(text).toMatch(/peeker_webhooks_total\{outcome="rejected",reason="bad_signature"\} [1-9]/);
     expect(text).toContain("peeker_inbox_depth");
+    // Every delivery above was answered, rejected ones too: none is counted as still in flight.
+    expect(text).toMatch(/^peeker_webhooks_in_flight 0$/m);
     expect(text).toMatch(/peeker_slack_cards_total\{action="posted"\} [1-9]/);
     expect(text).toMatch(/peeker_api_calls_total\{route="GET \/orders\/\{id\}",outcome="ok"\} [1-9]/);
   });

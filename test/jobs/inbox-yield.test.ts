@@ -61,6 +61,32 @@ describe("the inbox processor under a flood of deliveries", () => {
     expect(most).toBe(1);
   });
 
+  it("starts no two resources closer than its pace while the intake waits", async () => {
+    const starts: number[] = [];
+    const processor = createInboxProcessor({
+      db: db(),
+      workerId: "worker-yield",
+      logger: createLogger({ level: "error" }),
+      metrics: createMetrics(),
+      pollMs: 50,
+      concurrency: 4,
+      yieldToIntake: () => true,
+      yieldPaceMs: 100,
+      handle: async () => {
+        starts.push(performance.now());
+      },
+    });
+    processor.start();
+    try {
+      await waitFor(allProcessed, { what: "every event processed" });
+    } finally {
+      await processor.stop();
+    }
+    expect(starts).toHaveLength(4);
+    // The pace is a floor: a slow machine only widens the gaps.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(99);
+  });
+
   it("works on several resources side by side otherwise", async () => {
     let started = 0;
     let allStarted: () => void = () => {};

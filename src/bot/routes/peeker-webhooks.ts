@@ -11,6 +11,8 @@ export interface PeekerWebhookRouteDeps {
   metrics: Metrics;
   /** Called after an accepted event committed, to wake this process's inbox processor. */
   onAccepted: () => void;
+  /** Told when each delivery's request begins and ends (src/app/intake-pressure.ts: the processor yields). */
+  inFlight?: { enter(): void; leave(): void };
 }
 
 export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
@@ -27,7 +29,7 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     counter.inc();
   };
   const settledAtIntake = metrics.eventsProcessed.labels("processed");
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const stopTimer = metrics.webhookSeconds.startTimer();
     if (deps.intake.secrets.length === 0) {
       count("rejected", "poll_only");
@@ -61,5 +63,13 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     // An event stored settled is already processed: count it, and leave the processor asleep.
     if (answer.settled) settledAtIntake.inc();
     else deps.onAccepted();
+  };
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    deps.inFlight?.enter();
+    try {
+      await handle(req, res);
+    } finally {
+      deps.inFlight?.leave();
+    }
   };
 }
