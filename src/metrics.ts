@@ -43,7 +43,7 @@ function intakeMetrics(registry: Registry) {
     }),
     webhooksInFlight: new Gauge({
       name: "peeker_webhooks_in_flight",
-      help: "Webhook deliveries being answered now (above the intake pool size, the inbox processor yields)",
+      help: "Webhook deliveries being verified and stored now (above the intake pool size, the inbox processor yields)",
       registers: [registry],
     }),
     eventsProcessed: new Counter({

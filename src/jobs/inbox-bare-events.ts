@@ -8,6 +8,8 @@ import {
   rekeyWaitingEvents,
 } from "../db/bare-events.repository.js";
 import type { Database } from "../db/schema.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import type { BareEventVerdict } from "../pending/ignored-events.js";
 
 /**
@@ -74,4 +76,41 @@ export async function settleBareEvents(settings: BareEventSettling): Promise<Set
       full: events.length === settings.limit,
     };
   });
+}
+
+/**
+ * The intake stores the events that name no resource already settled; the few stored waiting (by a replica of an
+ * earlier version, or retried by an operator) are looked for once a poll interval, or again at once after a full
+ * batch. A failure here is logged and the claim goes on: bare events never hold back the resources.
+ */
+export function bareEventSettler(settings: {
+  db: Kysely<Database>;
+  classify: (event: BareEvent) => BareEventVerdict;
+  logger: Logger;
+  metrics: Metrics;
+  pollMs: number;
+  limit: number;
+}): () => Promise<SettledBareEvents | undefined> {
+  const { db, classify, logger, metrics, pollMs, limit } = settings;
+  let nextAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (performance.now() < nextAt) return undefined;
+    nextAt = performance.now() + pollMs;
+    try {
+      const settled = await settleBareEvents({ db, classify, limit });
+      if (settled.full) nextAt = Number.NEGATIVE_INFINITY;
+      if (settled.settled) metrics.eventsProcessed.inc({ outcome: "processed" }, settled.settled);
+      if (settled.failed) {
+        metrics.eventsProcessed.inc({ outcome: "failed" }, settled.failed);
+        logger.warn({ failed: settled.failed }, "inbox events with an unreadable payload marked failed");
+      }
+      return settled;
+    } catch (error) {
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        "could not settle the inbox events that name no resource; tried again next poll",
+      );
+      return undefined;
+    }
+  };
 }

@@ -14,11 +14,12 @@ import type { Metrics } from "../metrics.js";
 import type { BackgroundCapacity } from "../peeker/budget.js";
 import type { BareEventVerdict } from "../pending/ignored-events.js";
 import { type EventLeases, keepEventLeases } from "./event-leases.js";
-import { type SettledBareEvents, settleBareEvents } from "./inbox-bare-events.js";
+import { bareEventSettler } from "./inbox-bare-events.js";
 import { claimInboxBatch, type InboxClaimSettings } from "./inbox-claim.js";
 import { type InboxFailureSettings, settleFailedEvent } from "./inbox-failures.js";
 import type { RereadPacing } from "./reread-pacing.js";
 import { createWorkerLoop, type WorkerLoop } from "./worker-loop.js";
+import { createYieldPace } from "./yield-pace.js";
 
 /**
  * The inbox processor (design §5 "Durable work"): claims due events with SKIP LOCKED and a lease
@@ -50,9 +51,10 @@ export interface InboxProcessorOptions {
    */
   classifyBareEvent?: (event: BareEvent) => BareEventVerdict;
   /**
-   * While this answers true — the webhook intake is waiting for database connections (src/app/inbox.ts) — a tick
-   * claims and works on one resource only: under a flood the intake keeps its share of the database and the
-   * cores, and the events wait in the inbox, where they coalesce. Work goes on, one resource at a time.
+   * While this answers true — the webhook intake is pressed (src/app/intake-pressure.ts: a delivery waits for a
+   * database connection, or more are in flight than the intake pool has connections) — a tick claims and works on
+   * one resource only: under a flood the intake keeps its share of the database and the cores, and the events wait
+   * in the inbox, where they coalesce. Work goes on, one resource at a time.
    */
   yieldToIntake?: () => boolean;
   /**
@@ -114,32 +116,20 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
     maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     random: options.random ?? Math.random,
   };
-  // Elapsed time on the monotonic clock: the first tick prunes at once, then one an hour.
-  let lastPruneAt = Number.NEGATIVE_INFINITY;
-
+  const housekeeping = hourlyHousekeeping(db, logger);
   const settleBare =
     classify && !claiming.claimBare
-      ? bareEventSettler({ db, classify, logger, metrics, pollMs })
+      ? bareEventSettler({ db, classify, logger, metrics, pollMs, limit: BARE_EVENTS_PER_TICK })
       : async () => undefined;
-
-  const yieldPaceMs = options.yieldPaceMs ?? 50;
-  let nextYieldingClaimAt = Number.NEGATIVE_INFINITY;
-  const paceWhileYielding = async () => {
-    const wait = nextYieldingClaimAt - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    nextYieldingClaimAt = performance.now() + yieldPaceMs;
-  };
+  const pace = createYieldPace(options.yieldPaceMs ?? 50);
 
   const tick = async (): Promise<boolean> => {
-    if (performance.now() - lastPruneAt > HOUR) {
-      lastPruneAt = performance.now();
-      // Hourly housekeeping rides on this loop: old inbox events and old cron slot rows.
-      const pruned = (await pruneWebhookEvents(db)) + (await pruneRuns(db));
-      if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
-    }
+    await housekeeping();
     const bare = await settleBare();
     const yielding = options.yieldToIntake?.() ?? false;
-    if (yielding) await paceWhileYielding();
+    if (yielding) await pace.wait();
+    // Stopped during the pause: start no new work (stop() waits for this tick).
+    if (pace.stopped) return false;
     // Sent before the claim: the leases it grants run out a lease later at the latest (src/jobs/event-leases.ts).
     const claimedAt = performance.now();
     const claimed = await claimInboxBatch(yielding ? { ...claiming, batchSize: 1 } : claiming);
@@ -166,42 +156,29 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
     return full;
   };
 
-  return createWorkerLoop({ name: "inbox", logger, pollMs, tick });
+  const loop = createWorkerLoop({ name: "inbox", logger, pollMs, tick });
+  return {
+    start: () => {
+      pace.resume();
+      loop.start();
+    },
+    wake: () => loop.wake(),
+    stop: () => {
+      pace.stop();
+      return loop.stop();
+    },
+  };
 }
 
-/**
- * The intake stores the events that name no resource already settled; the few stored waiting (by a replica of an
- * earlier version, or retried by an operator) are looked for once a poll interval, or again at once after a full
- * batch. A failure here is logged and the claim goes on: bare events never hold back the resources.
- */
-function bareEventSettler(settings: {
-  db: Kysely<Database>;
-  classify: (event: BareEvent) => BareEventVerdict;
-  logger: Logger;
-  metrics: Metrics;
-  pollMs: number;
-}): () => Promise<SettledBareEvents | undefined> {
-  const { db, classify, logger, metrics, pollMs } = settings;
-  let nextAt = Number.NEGATIVE_INFINITY;
+/** Hourly housekeeping rides on the inbox loop: old inbox events and old cron slot rows. */
+function hourlyHousekeeping(db: Kysely<Database>, logger: Logger): () => Promise<void> {
+  // Elapsed time on the monotonic clock: the first tick prunes at once, then one an hour.
+  let lastPruneAt = Number.NEGATIVE_INFINITY;
   return async () => {
-    if (performance.now() < nextAt) return undefined;
-    nextAt = performance.now() + pollMs;
-    try {
-      const settled = await settleBareEvents({ db, classify, limit: BARE_EVENTS_PER_TICK });
-      if (settled.full) nextAt = Number.NEGATIVE_INFINITY;
-      if (settled.settled) metrics.eventsProcessed.inc({ outcome: "processed" }, settled.settled);
-      if (settled.failed) {
-        metrics.eventsProcessed.inc({ outcome: "failed" }, settled.failed);
-        logger.warn({ failed: settled.failed }, "inbox events with an unreadable payload marked failed");
-      }
-      return settled;
-    } catch (error) {
-      logger.warn(
-        { err: { message: (error as Error).message } },
-        "could not settle the inbox events that name no resource; tried again next poll",
-      );
-      return undefined;
-    }
+    if (performance.now() - lastPruneAt <= HOUR) return;
+    lastPruneAt = performance.now();
+    const pruned = (await pruneWebhookEvents(db)) + (await pruneRuns(db));
+    if (pruned > 0) logger.info({ pruned }, "old inbox events and run rows pruned");
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonTexts, CHANNEL, type Stack, startStack, waitFor } from "../support/e2e.js";
+import { processedEventCount } from "../support/inbox-events.js";
 import { reconcileRuns, seedOpenOrders, waitForFinishedRun } from "../support/reconcile.js";
 import { buildEvent } from "../support/webhook-sender.js";
 
@@ -43,17 +44,9 @@ describe("reconciliation", () => {
     const cold = await waitForFinishedRun(db(), seededAt, { what: "a reconcile of the 1,000" });
     expect(cold.outcome).toBe("succeeded");
     expect(cold.counts).toMatchObject({ seen: 1000, resolved: 0, errors: 0 });
-    await waitFor(
-      async () =>
-        (
-          await db()
-            .selectFrom("webhook_events")
-            .select("event_id")
-            .where("processed_at", "is not", null)
-            .execute()
-        ).length === 50,
-      { what: "the 50 webhooks processed" },
-    );
+    await waitFor(async () => (await processedEventCount(db())) === 50, {
+      what: "the 50 webhooks processed",
+    });
 
     // Between two slots (none running, the next ≥ 0.3 s away): 100 resolved in Peeker with no webhook, 100 new
     // with no webhook. The simulator runs in this process, so no request is served half-way through this.

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../logger.js";
 import type { Metrics } from "../../metrics.js";
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from "../../peeker/webhooks.js";
-import { acceptDelivery, type IntakeDeps } from "../../pending/intake.js";
+import { acceptDelivery, type IntakeAnswer, type IntakeDeps } from "../../pending/intake.js";
 import { BodyTooLargeError, readRawBody, sendJson } from "../http.js";
 
 export interface PeekerWebhookRouteDeps {
@@ -29,7 +29,7 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     counter.inc();
   };
   const settledAtIntake = metrics.eventsProcessed.labels("processed");
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const stopTimer = metrics.webhookSeconds.startTimer();
     if (deps.intake.secrets.length === 0) {
       count("rejected", "poll_only");
@@ -49,7 +49,14 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
       sendJson(res, 413, { error: `body larger than ${DEFAULT_MAX_WEBHOOK_BODY_BYTES} bytes` });
       return;
     }
-    const answer = await acceptDelivery(deps.intake, req.headers, rawBody);
+    // Counted from a whole body on (a slow or stalled upload presses nothing) until the answer.
+    deps.inFlight?.enter();
+    let answer: IntakeAnswer;
+    try {
+      answer = await acceptDelivery(deps.intake, req.headers, rawBody);
+    } finally {
+      deps.inFlight?.leave();
+    }
     count(answer.outcome, answer.reason ?? "");
     if (answer.outcome === "rejected" || answer.outcome === "unavailable") {
       logger.warn(
@@ -63,13 +70,5 @@ export function makePeekerWebhookRoute(deps: PeekerWebhookRouteDeps) {
     // An event stored settled is already processed: count it, and leave the processor asleep.
     if (answer.settled) settledAtIntake.inc();
     else deps.onAccepted();
-  };
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    deps.inFlight?.enter();
-    try {
-      await handle(req, res);
-    } finally {
-      deps.inFlight?.leave();
-    }
   };
 }
