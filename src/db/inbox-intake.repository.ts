@@ -13,7 +13,7 @@ export interface NewWebhookEvent {
   /** The raw JSON body, stored as jsonb. */
   rawBody: string;
   /**
-   * Set for an event that needs no processing (it names no resource, src/pending/inbox-entry.ts): the same
+   * Set for an event that needs no processing (it names no resource; src/pending/intake.ts `inboxRowOf`): the same
    * statement stores it processed with this audit row, so it never becomes work for the processor.
    */
   settled?: AuditEntry;
@@ -25,14 +25,16 @@ export interface NewWebhookEvent {
  */
 export async function insertWebhookEvent(pool: pg.Pool, event: NewWebhookEvent): Promise<boolean> {
   const row = [event.eventId, event.type, event.timestamp, event.rawBody, event.resourceKey];
-  const result = event.settled
-    ? await pool.query({
-        name: "insert_settled_webhook_event",
-        text: INSERT_SETTLED,
-        values: [...row, ...auditValues(event.settled)],
-      })
-    : await pool.query({ name: "insert_webhook_event", text: INSERT_WAITING, values: row });
-  return event.settled ? result.rows[0].stored === 1 : result.rowCount === 1;
+  if (!event.settled) {
+    const waiting = await pool.query({ name: "insert_webhook_event", text: INSERT_WAITING, values: row });
+    return waiting.rowCount === 1;
+  }
+  const settled = await pool.query({
+    name: "insert_settled_webhook_event",
+    text: INSERT_SETTLED,
+    values: [...row, ...auditValues(event.settled)],
+  });
+  return settled.rows[0].stored === 1;
 }
 
 const INSERT_WAITING = `INSERT INTO webhook_events (event_id, type, peeker_timestamp, payload, resource_key)

@@ -123,13 +123,13 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
       : async () => undefined;
   const pace = createYieldPace(options.yieldPaceMs ?? 50);
 
-  const tick = async (): Promise<boolean> => {
+  const tick = async (stopping: AbortSignal): Promise<boolean> => {
     await housekeeping();
     const bare = await settleBare();
     const yielding = options.yieldToIntake?.() ?? false;
-    if (yielding) await pace.wait();
+    if (yielding) await pace(stopping);
     // Stopped during the pause: start no new work (stop() waits for this tick).
-    if (pace.stopped) return false;
+    if (stopping.aborted) return false;
     // Sent before the claim: the leases it grants run out a lease later at the latest (src/jobs/event-leases.ts).
     const claimedAt = performance.now();
     const claimed = await claimInboxBatch(yielding ? { ...claiming, batchSize: 1 } : claiming);
@@ -156,18 +156,7 @@ export function createInboxProcessor(options: InboxProcessorOptions): WorkerLoop
     return full;
   };
 
-  const loop = createWorkerLoop({ name: "inbox", logger, pollMs, tick });
-  return {
-    start: () => {
-      pace.resume();
-      loop.start();
-    },
-    wake: () => loop.wake(),
-    stop: () => {
-      pace.stop();
-      return loop.stop();
-    },
-  };
+  return createWorkerLoop({ name: "inbox", logger, pollMs, tick });
 }
 
 /** Hourly housekeeping rides on the inbox loop: old inbox events and old cron slot rows. */

@@ -15,8 +15,11 @@ export interface WorkerLoopOptions {
   name: string;
   logger: Logger;
   pollMs: number;
-  /** Does one unit of work; resolves true when more work is probably waiting. */
-  tick: () => Promise<boolean>;
+  /**
+   * Does one unit of work; resolves true when more work is probably waiting. `stopping` aborts when stop() is
+   * called, for a tick that waits inside (it should then start no new work).
+   */
+  tick: (stopping: AbortSignal) => Promise<boolean>;
   /** Pause after a tick throws (the database is down, say), so the loop does not spin. */
   errorPauseMs?: number;
 }
@@ -27,6 +30,7 @@ export function createWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
   let wakeUp: (() => void) | undefined;
   let done: Promise<void> | undefined;
   let woken = false;
+  let stopping = new AbortController();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -46,7 +50,7 @@ export function createWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     while (running) {
       let more = false;
       try {
-        more = await options.tick();
+        more = await options.tick(stopping.signal);
       } catch (error) {
         options.logger.warn(
           { loop: options.name, err: { message: (error as Error).message } },
@@ -63,6 +67,7 @@ export function createWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       done = run();
     },
     wake() {
@@ -71,6 +76,7 @@ export function createWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     },
     async stop() {
       running = false;
+      stopping.abort();
       wakeUp?.();
       await done;
     },

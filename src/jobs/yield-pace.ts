@@ -1,42 +1,16 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 /**
  * The inbox processor's pace while it yields to the webhook intake (src/jobs/inbox-processor.ts `yieldPaceMs`):
- * `wait()` lets at least `paceMs` pass between two claims. Stopping ends a pause at once, so shutdown never waits
- * one out, and says so (`stopped`), so the tick starts no new work after it.
+ * the function it answers lets at least `paceMs` pass between two claims. The loop's stop signal ends a pause at
+ * once, so shutdown never waits one out.
  */
-export interface YieldPace {
-  wait(): Promise<void>;
-  readonly stopped: boolean;
-  stop(): void;
-  resume(): void;
-}
-
-export function createYieldPace(paceMs: number): YieldPace {
+export function createYieldPace(paceMs: number): (stopping: AbortSignal) => Promise<void> {
   let nextAt = Number.NEGATIVE_INFINITY;
-  let stopped = false;
-  let endPause: (() => void) | undefined;
-  return {
-    async wait() {
-      const wait = nextAt - performance.now();
-      if (wait > 0 && !stopped) {
-        let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((resolve) => {
-          endPause = resolve;
-          timer = setTimeout(resolve, wait);
-        });
-        clearTimeout(timer);
-        endPause = undefined;
-      }
-      nextAt = performance.now() + paceMs;
-    },
-    get stopped() {
-      return stopped;
-    },
-    stop() {
-      stopped = true;
-      endPause?.();
-    },
-    resume() {
-      stopped = false;
-    },
+  return async (stopping) => {
+    const wait = nextAt - performance.now();
+    // An abort rejects the sleep: the caller reads `stopping.aborted` next.
+    if (wait > 0) await sleep(wait, undefined, { signal: stopping }).catch(() => {});
+    nextAt = performance.now() + paceMs;
   };
 }

@@ -15,7 +15,7 @@ export type BareEventVerdict =
   | { kind: "names"; resourceKey: string };
 
 /** The verdict on an event already parsed, with the key it is coalesced by. */
-export function verdictOn(event: WebhookEvent, eventId: string): BareEventVerdict {
+export function verdictOn(eventId: string, event: WebhookEvent): BareEventVerdict {
   const resourceKey = coalescingKeyOf(event, eventId);
   if (!resourceKey.startsWith("event:")) return { kind: "names", resourceKey };
   return { kind: "ignored", audit: ignoredAudit(eventId, event) };
@@ -26,7 +26,7 @@ export function verdictOn(event: WebhookEvent, eventId: string): BareEventVerdic
  * waiting event was keyed by its id — the resource its payload names, to be claimed with that resource.
  */
 export function classifyBareEvent(eventId: string, payload: Record<string, unknown>): BareEventVerdict {
-  return verdictOn(eventFromObject(payload), eventId);
+  return verdictOn(eventId, eventFromObject(payload));
 }
 
 export function ignoredAudit(eventId: string, event: WebhookEvent): AuditEntry {

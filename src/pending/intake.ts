@@ -6,6 +6,7 @@ import {
   type WebhookHeaders,
 } from "../peeker/webhooks.js";
 import { verdictOn } from "./ignored-events.js";
+import { coalescingKeyOf } from "./resource-model.js";
 
 /**
  * Intake of one Peeker delivery (design §3 "Webhook answers", §5 "Intake"): verify before parsing, then one
@@ -110,10 +111,9 @@ export function inboxRowOf(
   event: WebhookEvent,
   delivery: { eventId: string; timestamp: number; rawBody: string },
 ): NewWebhookEvent {
-  const verdict = verdictOn(event, delivery.eventId);
-  return verdict.kind === "names"
-    ? { ...delivery, type: event.type, resourceKey: verdict.resourceKey }
-    : { ...delivery, type: event.type, resourceKey: `event:${delivery.eventId}`, settled: verdict.audit };
+  const verdict = verdictOn(delivery.eventId, event);
+  const row = { ...delivery, type: event.type, resourceKey: coalescingKeyOf(event, delivery.eventId) };
+  return verdict.kind === "ignored" ? { ...row, settled: verdict.audit } : row;
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

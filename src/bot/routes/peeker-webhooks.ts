@@ -11,7 +11,7 @@ export interface PeekerWebhookRouteDeps {
   metrics: Metrics;
   /** Called after an accepted event committed, to wake this process's inbox processor. */
   onAccepted: () => void;
-  /** Told when each delivery's request begins and ends (src/app/intake-pressure.ts: the processor yields). */
+  /** Told when each delivery's whole body was read and when its answer is known (src/app/intake-pressure.ts). */
   inFlight?: { enter(): void; leave(): void };
 }
 
